@@ -1,0 +1,76 @@
+import { HeapmarkError, MemoryLimitError } from '../errors.js'
+import type { Attribution } from './attribution.js'
+import type { MemoryReading } from './memory-meter.js'
+import { formatSites } from './report/render-text.js'
+import { formatSize, parseSize } from './size.js'
+import { getWorkerState } from './worker-state.js'
+
+export interface LimitMemoryOptions {
+  /**
+   * Count only this isolate (the thread running the test), not worker_threads the test starts.
+   * heapmark measures the test's own isolate today, so both settings measure the same memory;
+   * see docs/measuring.md.
+   */
+  currentThreadOnly?: boolean
+}
+
+/**
+ * Fails the test when its peak memory reaches `limit` ("24 MB", "1.5 GiB" or a number of bytes).
+ * Use it as the test function: `it('parses', limitMemory('24 MB', async () => { ... }))`.
+ * With heapmark off it only runs `fn`. The limit is checked by the runner adapter when the body
+ * ends, so the whole body counts, including what it awaits.
+ */
+export function limitMemory<Args extends unknown[], Result>(
+  limit: string | number,
+  fn: (...args: Args) => Result,
+  options: LimitMemoryOptions = {},
+): (...args: Args) => Result {
+  if (typeof fn !== 'function') {
+    throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', `limitMemory(${JSON.stringify(limit)}, fn) needs the test body as its second argument, got ${typeof fn}`)
+  }
+  const wrapped = function (this: unknown, ...args: Args): Result {
+    const state = getWorkerState()
+    if (!state.enabled) return fn.apply(this, args)
+    // Parsed here, not when the test is declared: a bad limit fails this test, not the whole file.
+    const bytes = parseSize(limit, 'limitMemory limit')
+    void options.currentThreadOnly
+    if (state.running > 1) {
+      throw new HeapmarkError(
+        'HEAPMARK_LIMIT_MISUSE',
+        `limitMemory() cannot be checked while ${state.running - 1} other test(s) run at the same time in this worker: their memory would count against this test. Run it without .concurrent (for example with test.sequential).`,
+      )
+    }
+    const test = state.current
+    if (!test) {
+      throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', 'limitMemory() ran outside a test body. Use it as the test function: it("name", limitMemory("24 MB", () => { ... }))')
+    }
+    if (test.limit) {
+      throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', `limitMemory(${JSON.stringify(limit)}) is nested in another limitMemory(${JSON.stringify(test.limit.spec)}): a test takes one memory limit.`)
+    }
+    test.limit = { spec: String(limit), bytes }
+    return fn.apply(this, args)
+  }
+  // Vitest reads a test function's source to find the fixtures it destructures; show it the user's.
+  Object.defineProperty(wrapped, 'toString', { value: () => fn.toString() })
+  Object.defineProperty(wrapped, 'length', { value: fn.length })
+  return wrapped
+}
+
+/** The verdict on a limited test: undefined when it stayed under its limit. */
+export function checkMemoryLimit(
+  limit: { spec: string; bytes: number },
+  reading: MemoryReading,
+  attribution: Attribution | undefined,
+  stacks: number,
+): MemoryLimitError | undefined {
+  if (reading.peakBytes < limit.bytes) return undefined
+  const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak was ${formatSize(reading.peakBytes)}`
+  const lines = [
+    `Peak above the level at test start: ${formatSize(reading.peakBytes)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}); allocated in total: ${formatSize(reading.heapAllocatedBytes + reading.externalAllocatedBytes)}.`,
+  ]
+  if (attribution && attribution.sites.length > 0) lines.push(formatSites(attribution.sites, stacks).replace(/^ +/gm, (m) => m.slice(4)))
+  if (reading.externalPeakBytes > reading.heapPeakBytes) {
+    lines.push('Most of it is external memory (Buffer/ArrayBuffer contents), which the allocation sampler does not see: look for Buffer.alloc, new ArrayBuffer and typed arrays in the functions above.')
+  }
+  return new MemoryLimitError(summary, lines.join('\n'))
+}

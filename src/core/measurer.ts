@@ -1,0 +1,148 @@
+import { AttributionAccumulator, type Attribution, type AttributionSettings } from './attribution.js'
+import { HeapSampler } from './heap-sampler.js'
+import { MemoryMeter, type ActiveReading, type MemoryReading } from './memory-meter.js'
+import { createFrameResolver, isHeapmarkUrl, type PositionMapper } from './frames.js'
+import type { ProfileNode } from './heap-sampler.js'
+import { createSampleDecoder } from './sample-size.js'
+
+export interface MeasurerOptions {
+  samplingInterval: number
+  /** Frames per allocation site. */
+  stacks: number
+  rootDir: string
+  mapPosition?: PositionMapper
+  /** Sites kept per test. */
+  maxSites?: number
+}
+
+/** A test being measured. Runner adapters hold it between begin() and end(). */
+export interface ActiveTest {
+  readonly key: string
+  /** How many other tests were running in this isolate while this one ran. */
+  overlapping: number
+  readonly startedAt: number
+  /** Set by a limit wrapper inside the test body. */
+  limit?: { spec: string; bytes: number }
+  /** @internal */ reading: ActiveReading
+}
+
+export interface TestMeasurement {
+  key: string
+  reading: MemoryReading
+  overlapping: number
+  durationMs: number
+}
+
+/**
+ * Measures tests in this isolate: peak and totals right away at test end (GCProfiler), attribution
+ * (who allocated) later, when the runner asks for it with collect(): reading the sampling profile
+ * forces a full GC, so adapters do it once per file, or at once for a test with a limit.
+ */
+export class TestMeasurer {
+  private readonly meter = new MemoryMeter()
+  private readonly sampler: HeapSampler
+  private readonly settings: AttributionSettings
+  private readonly active = new Set<ActiveTest>()
+  /** Tests running in each gap between boundaries of the current sampling session. */
+  private gapTests: string[][] = [[]]
+  private readonly accumulators = new Map<string, AttributionAccumulator>()
+  private readonly maxSites: number
+
+  constructor(options: MeasurerOptions) {
+    this.sampler = new HeapSampler(options.samplingInterval)
+    this.maxSites = options.maxSites ?? 10
+    this.settings = {
+      interval: options.samplingInterval,
+      depth: Math.max(1, options.stacks),
+      resolveFrame: createFrameResolver({ rootDir: options.rootDir, ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}) }),
+      decode: createSampleDecoder(options.samplingInterval),
+      isOwnAllocation: createOwnAllocationCheck(),
+    }
+  }
+
+  get activeCount(): number {
+    return this.active.size
+  }
+
+  begin(key: string): ActiveTest {
+    this.accumulators.set(key, new AttributionAccumulator(this.settings))
+    const boundary = this.sampler.mark()
+    const settledWithFullGc = this.meter.settle()
+    const test: ActiveTest = { key, overlapping: 0, startedAt: performance.now(), reading: undefined as unknown as ActiveReading }
+    for (const other of this.active) {
+      other.overlapping++
+      test.overlapping++
+    }
+    this.active.add(test)
+    this.gapTests[boundary + 1] = this.activeKeys()
+    test.reading = this.meter.start(settledWithFullGc)
+    return test
+  }
+
+  end(test: ActiveTest): TestMeasurement {
+    const reading = test.reading.stop()
+    const durationMs = performance.now() - test.startedAt
+    this.active.delete(test)
+    const boundary = this.sampler.mark()
+    this.gapTests[boundary + 1] = this.activeKeys()
+    return { key: test.key, reading, overlapping: test.overlapping, durationMs }
+  }
+
+  /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
+  collect(): void {
+    const { samples, parents, confirmedBoundaries } = this.sampler.collect()
+    for (const sample of samples) {
+      for (const key of this.gapTests[sample.gap] ?? []) this.accumulators.get(key)?.add(sample, parents)
+    }
+    // Tests whose window runs past a missed boundary lose the samples after it; say so.
+    for (let gap = confirmedBoundaries + 1; gap < this.gapTests.length; gap++) {
+      for (const key of this.gapTests[gap] ?? []) {
+        const accumulator = this.accumulators.get(key)
+        if (accumulator) accumulator.incomplete = true
+      }
+    }
+    this.gapTests = [this.activeKeys()]
+  }
+
+  /** The attribution of a finished test; call collect() first. Forgets it. */
+  takeAttribution(key: string): Attribution | undefined {
+    const accumulator = this.accumulators.get(key)
+    if (!accumulator || [...this.active].some((t) => t.key === key)) return undefined
+    this.accumulators.delete(key)
+    return accumulator.finish(this.maxSites)
+  }
+
+  /** Attributions of every finished test; call collect() first. */
+  takeFinishedAttributions(): Map<string, Attribution> {
+    const result = new Map<string, Attribution>()
+    for (const key of [...this.accumulators.keys()]) {
+      const attribution = this.takeAttribution(key)
+      if (attribution) result.set(key, attribution)
+    }
+    return result
+  }
+
+  private activeKeys(): string[] {
+    return [...this.active].map((t) => t.key)
+  }
+}
+
+/**
+ * heapmark's bookkeeping runs inside each test's window (reading heap statistics, stopping the GC
+ * profiler). Its allocations are recognised by the innermost frame outside Node's internals: the
+ * test body itself is called from heapmark's runner, so "heapmark anywhere on the stack" would
+ * wrongly drop the test's own synchronous allocations.
+ */
+function createOwnAllocationCheck(): (node: ProfileNode, parents: Map<number, ProfileNode>) => boolean {
+  const verdicts = new Map<number, boolean>()
+  return (node, parents) => {
+    let verdict = verdicts.get(node.id)
+    if (verdict === undefined) {
+      let current: ProfileNode | undefined = node
+      while (current && (current.callFrame.url === '' || current.callFrame.url.startsWith('node:'))) current = parents.get(current.id)
+      verdict = current !== undefined && isHeapmarkUrl(current.callFrame.url)
+      verdicts.set(node.id, verdict)
+    }
+    return verdict
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The report model: plain JSON data that travels from test workers to the main process
+ * (inside the runner's own per-test metadata) and is what the JSON report file contains.
+ * Bump REPORT_VERSION on any incompatible change and document it in docs/json-report.md.
+ */
+export const REPORT_VERSION = 1
+
+/** Where a frame's code lives; used to fold frames the user did not write. */
+export type FrameKind = 'user' | 'dependency' | 'node' | 'heapmark'
+
+export interface SourceFrame {
+  /** Function name as V8 reports it; "(anonymous)" when it has none. */
+  functionName: string
+  /** Project-relative path with "/" separators for files under the root; absolute path or URL otherwise; "node:…" for Node internals. */
+  file: string
+  /** 1-based. For sampled allocations this is where the allocating function starts (V8 resolves per function). */
+  line: number
+  /** 1-based. */
+  column: number
+  kind: FrameKind
+}
+
+export interface AllocationSite {
+  /** Innermost (the allocating function) first. */
+  frames: SourceFrame[]
+  /** Estimated bytes allocated at this site during the test. */
+  bytes: number
+  /** Estimated number of allocations at this site. */
+  count: number
+}
+
+/**
+ * Allocation sizes in fixed power-of-four buckets so that histograms of different tests
+ * (and of different shards) can be added together. `upTo` is the inclusive upper bound in
+ * bytes; `null` marks the open-ended last bucket.
+ */
+export interface SizeHistogramBucket {
+  upTo: number | null
+  /** Estimated number of allocations in this bucket. */
+  count: number
+  /** Estimated bytes allocated in this bucket. */
+  bytes: number
+}
+
+export const HISTOGRAM_BOUNDS: readonly number[] = [
+  64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+]
+
+export type TestState = 'passed' | 'failed' | 'skipped' | 'unknown'
+
+export interface MemoryLimitResult {
+  kind: 'memory'
+  /** The limit as the user wrote it, e.g. "24 MB". */
+  spec: string
+  bytes: number
+  /** Peak reached or exceeded the limit. */
+  exceeded: boolean
+}
+
+export interface TestMemoryResult {
+  /** The runner's unique test id. */
+  id: string
+  /** Display name: "<file> > <suite> > <test>". */
+  name: string
+  /** Project-relative test file. */
+  file: string
+  state: TestState
+  /** High watermark above the level at test start: JS heap + external (ArrayBuffer/Buffer) memory. */
+  peakBytes: number
+  /** The JS-heap part of the peak. */
+  heapPeakBytes: number
+  /** The external (ArrayBuffer/Buffer backing store) part of the peak. */
+  externalPeakBytes: number
+  /** Estimated bytes allocated during the test (sampled JS heap allocations + external growth). */
+  totalBytes: number
+  /** Estimated number of allocations (sampled; scaled to an estimate of the true count). */
+  allocationCount: number
+  histogram: SizeHistogramBucket[]
+  /** Biggest allocating sites, biggest first; trimmed to a handful. */
+  sites: AllocationSite[]
+  limit?: MemoryLimitResult
+  /** Set when other tests ran in the same isolate at the same time: the numbers include their memory. */
+  shared?: { overlapping: number }
+  durationMs: number
+}
+
+export interface RunTotals {
+  tests: number
+  /** Largest per-test peak in the run. */
+  peakBytes: number
+  /** Sum of per-test allocated bytes. */
+  totalBytes: number
+  allocationCount: number
+  limitFailures: number
+}
+
+export interface MemoryReport {
+  version: typeof REPORT_VERSION
+  heapmarkVersion: string
+  runner: { name: string; version: string }
+  node: string
+  createdAt: string
+  /** Sampling interval of the heap profiler in bytes (smaller = more precise attribution, more cost). */
+  samplingInterval: number
+  /** All measured tests, largest peak first. */
+  tests: TestMemoryResult[]
+  totals: RunTotals
+}

@@ -1,0 +1,178 @@
+import { createColors } from 'picocolors'
+import { formatSize } from '../size.js'
+import { expandHistogram } from './histogram.js'
+import {
+  HISTOGRAM_BOUNDS,
+  type AllocationSite,
+  type MemoryReport,
+  type SizeHistogramBucket,
+  type SourceFrame,
+  type TestMemoryResult,
+} from './model.js'
+
+/**
+ * The end-of-run summary, after pytest-memray's: one block per test that allocated most at its
+ * high watermark. Tests over their memory limit are always shown, even outside the top N,
+ * because those are the ones the reader has to act on.
+ */
+export interface TextReportOptions {
+  /** Tests to show, largest peak first; 0 shows all. */
+  mostAllocations: number
+  /** Frames per allocating site; the first is the allocating function. */
+  stacks: number
+  color: boolean
+}
+
+type Colors = ReturnType<typeof createColors>
+
+const SITES_PER_TEST = 5
+const BAR_WIDTH = 30
+const INDENT = '    '
+
+export function renderTextReport(report: MemoryReport, options: TextReportOptions): string {
+  const c = createColors(options.color)
+  if (report.tests.length === 0) return `${c.bold('heapmark:')} no tests were measured.`
+
+  const top = options.mostAllocations > 0 ? report.tests.slice(0, options.mostAllocations) : report.tests
+  const overLimit = report.tests.slice(top.length).filter((test) => test.limit?.exceeded === true)
+
+  const blocks = [
+    renderHeading(report, top.length, overLimit.length, c),
+    ...top.map((test) => renderTest(test, options, c, '')),
+    ...overLimit.map((test) => renderTest(test, options, c, ` (over its memory limit; outside the top ${top.length})`)),
+    renderTotals(report, c),
+  ]
+  return blocks.join('\n\n')
+}
+
+function renderHeading(report: MemoryReport, shown: number, extra: number, c: Colors): string {
+  const measured = plural(report.tests.length, 'test')
+  const which = shown === report.tests.length ? 'all shown, largest peak first' : `top ${shown} by peak`
+  const plus = extra > 0 ? `, plus ${extra} over ${extra === 1 ? 'its' : 'their'} memory limit` : ''
+  return `${c.bold('heapmark: memory report')} (${measured} measured; ${which}${plus})`
+}
+
+function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Colors, note: string): string {
+  const lines = [`Allocation results for ${c.bold(test.name)} at the high watermark${note}`]
+  if (test.shared) {
+    lines.push(c.yellow(`${INDENT}(shared: ran concurrently with ${plural(test.shared.overlapping, 'other test')}; numbers include theirs)`))
+  }
+  lines.push(
+    `${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ` +
+      c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)})`),
+  )
+  if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
+  lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
+  lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim('(estimated from sampling)')}`)
+  lines.push(...renderHistogram(test.histogram, c))
+  lines.push(...renderSites(test.sites, options.stacks, c))
+  return lines.join('\n')
+}
+
+function renderLimit(test: TestMemoryResult, c: Colors): string {
+  const limit = test.limit!
+  const percent = limit.bytes > 0 ? Math.round((test.peakBytes / limit.bytes) * 100) : 0
+  // Show the user's own spelling, plus the binary form when it differs ("24 MB" is 24.0 MiB).
+  const binary = formatSize(limit.bytes)
+  const spec = limit.spec === binary ? binary : `${limit.spec} (${binary})`
+  if (!limit.exceeded) return `Memory limit: ${spec}: ${c.green('ok')}, ${c.dim(`peak is ${percent}% of it`)}`
+  const over = formatSize(Math.max(0, test.peakBytes - limit.bytes))
+  return `Memory limit: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (peak is ${percent}% of it)`)}`
+}
+
+function renderHistogram(histogram: readonly SizeHistogramBucket[], c: Colors): string[] {
+  const buckets = expandHistogram(histogram)
+  const first = buckets.findIndex((bucket) => bucket.count > 0)
+  if (first === -1) return []
+  let last = buckets.length - 1
+  while (buckets[last]!.count === 0) last--
+  const shown = buckets.slice(first, last + 1)
+  const labelWidth = Math.max(...shown.map((bucket) => bucketLabel(bucket.upTo).length))
+  const maxCount = Math.max(...shown.map((bucket) => bucket.count))
+  const prefix = `${INDENT}${INDENT}`
+  const lines = [`${INDENT}Histogram of allocation sizes:`]
+  for (let index = 0; index < shown.length; index++) {
+    const bucket = shown[index]!
+    const label = bucketLabel(bucket.upTo).padEnd(labelWidth)
+    if (bucket.count > 0) {
+      const width = Math.max(1, Math.round((bucket.count / maxCount) * BAR_WIDTH))
+      lines.push(`${prefix}${label} ${c.cyan('▇'.repeat(width))} ${formatCount(bucket.count)} ${c.dim(`(${formatSize(bucket.bytes)})`)}`)
+      continue
+    }
+    // Empty buckets between used ones keep the shape honest; a run of them folds into one line.
+    let runEnd = index
+    while (shown[runEnd + 1]?.count === 0) runEnd++
+    if (runEnd === index) {
+      lines.push(`${prefix}${label} ${c.dim('0')}`)
+    } else {
+      const from = boundText(shown[index - 1]!.upTo!)
+      const to = boundText(shown[runEnd]!.upTo!)
+      lines.push(`${prefix}${'⋮'.padEnd(labelWidth)} ${c.dim(`none from ${from} to ${to}`)}`)
+    }
+    index = runEnd
+  }
+  return lines
+}
+
+/** "≤ 64 B", "≤ 4 KiB", "> 64 MiB". */
+function bucketLabel(upTo: number | null): string {
+  return upTo === null ? `> ${boundText(HISTOGRAM_BOUNDS[HISTOGRAM_BOUNDS.length - 1]!)}` : `≤ ${boundText(upTo)}`
+}
+
+/** Bounds are powers of four, so the ".0" formatSize adds says nothing. */
+function boundText(bound: number): string {
+  return formatSize(bound).replace('.0 ', ' ')
+}
+
+/** Plain-text site list for failure messages (no colour: runners print messages as they are). */
+export function formatSites(sites: readonly AllocationSite[], stacks: number): string {
+  return renderSites(sites, stacks, createColors(false)).join('\n')
+}
+
+function renderSites(sites: readonly AllocationSite[], stacks: number, c: Colors): string[] {
+  if (sites.length === 0) return [`${INDENT}Biggest allocating functions: ${c.dim('none sampled')}`]
+  const lines = [`${INDENT}Biggest allocating functions:`]
+  for (const site of sites.slice(0, SITES_PER_TEST)) {
+    const [first, ...callers] = site.frames.slice(0, Math.max(1, stacks))
+    const where = first ? renderFrame(first, c) : c.dim('(unknown location)')
+    lines.push(`${INDENT}${INDENT}- ${where} -> ${c.bold(formatSize(site.bytes))}`)
+    for (const caller of callers) lines.push(`${INDENT}${INDENT}    called from ${renderFrame(caller, c)}`)
+  }
+  return lines
+}
+
+function renderFrame(frame: SourceFrame, c: Colors): string {
+  const text = `${frame.functionName || '(anonymous)'} at ${frame.file}:${frame.line}`
+  // Node internals, dependencies and heapmark itself are context, not something to fix.
+  return frame.kind === 'user' ? text : c.dim(text)
+}
+
+function renderTotals(report: MemoryReport, c: Colors): string {
+  const { totals } = report
+  const parts = [
+    `${plural(totals.tests, 'test')} measured`,
+    `largest peak ${formatSize(totals.peakBytes)}`,
+    `${formatSize(totals.totalBytes)} allocated in total`,
+  ]
+  if (totals.limitFailures > 0) {
+    parts.push(c.red(`${plural(totals.limitFailures, 'test')} over ${totals.limitFailures === 1 ? 'its' : 'their'} memory limit`))
+  }
+  return `${c.bold('heapmark totals:')} ${parts.join(', ')}`
+}
+
+/** Compact counts: 950, 12.4k, 3.4M, 1.2G. */
+function formatCount(count: number): string {
+  const suffixes = ['', 'k', 'M', 'G']
+  let value = Math.round(count)
+  if (Math.abs(value) < 1000) return String(value)
+  let index = 0
+  while (index < suffixes.length - 1 && Math.abs(Number(value.toFixed(1))) >= 1000) {
+    value /= 1000
+    index++
+  }
+  return `${value.toFixed(1)}${suffixes[index]}`
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}

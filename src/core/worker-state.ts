@@ -1,0 +1,23 @@
+import type { ActiveTest } from './measurer.js'
+
+/**
+ * What a runner adapter shares with the limit wrappers running inside test bodies. Kept on a
+ * `Symbol.for` key of `process` rather than in module scope: the test file and the adapter can
+ * load different copies of heapmark (vm pools evaluate test files in their own context, and a
+ * project may have two installs), but they always share the process object.
+ */
+export interface WorkerState {
+  /** heapmark is measuring this run. */
+  enabled: boolean
+  /** The test whose body is running, if exactly one is. */
+  current: ActiveTest | undefined
+  /** Tests running right now in this isolate. */
+  running: number
+}
+
+const KEY = Symbol.for('heapmark.worker-state')
+
+export function getWorkerState(): WorkerState {
+  const holder = process as unknown as Record<symbol, WorkerState | undefined>
+  return (holder[KEY] ??= { enabled: false, current: undefined, running: 0 })
+}

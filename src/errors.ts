@@ -1,0 +1,41 @@
+/**
+ * One error family for everything heapmark throws. Codes are a closed union so callers can
+ * `switch` on them; the brand makes `isHeapmarkError` work across duplicate installs (the
+ * Vitest config and a test file may load two copies of the package).
+ */
+export type HeapmarkErrorCode =
+  | 'HEAPMARK_INVALID_SIZE'
+  | 'HEAPMARK_INVALID_OPTION'
+  | 'HEAPMARK_UNKNOWN_OPTION'
+  | 'HEAPMARK_MEMORY_LIMIT'
+  | 'HEAPMARK_LIMIT_MISUSE'
+  | 'HEAPMARK_OUTPUT'
+  | 'HEAPMARK_INTERNAL'
+
+const BRAND = Symbol.for('heapmark.error')
+
+export class HeapmarkError extends Error {
+  readonly code: HeapmarkErrorCode
+  readonly [BRAND] = true
+
+  constructor(code: HeapmarkErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = 'HeapmarkError'
+  }
+}
+
+/** A test went over its memory limit. `details` carries the stacks responsible. */
+export class MemoryLimitError extends HeapmarkError {
+  constructor(summary: string, details: string) {
+    super('HEAPMARK_MEMORY_LIMIT', details ? `${summary}\n\n${details}` : summary)
+    this.name = 'MemoryLimitError'
+    // The code frame Vitest would print points into heapmark, which helps nobody:
+    // the message already says what happened and where the memory came from.
+    this.stack = `${this.name}: ${this.message}`
+  }
+}
+
+export function isHeapmarkError(value: unknown): value is HeapmarkError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+}

@@ -1,0 +1,22 @@
+import type { Attribution } from '../core/attribution.js'
+import type { ResolvedHeapmarkOptions } from '../core/options.js'
+import type { TestRecord } from '../core/test-result.js'
+
+/** What the plugin hands to every worker through Vitest's provide/inject. */
+export interface ProvidedSettings extends ResolvedHeapmarkOptions {
+  rootDir: string
+  /** The user's own test runner, which heapmark's runner extends. */
+  userRunner: string | undefined
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    heapmark: ProvidedSettings
+  }
+  interface TaskMeta {
+    /** Per-test measurement, set when the test body ends. */
+    heapmark?: TestRecord
+    /** Per-file attribution keyed by test id, set when the file ends (reading the profile forces a GC). */
+    heapmarkAttribution?: Record<string, Attribution>
+  }
+}

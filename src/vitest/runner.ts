@@ -1,0 +1,92 @@
+/**
+ * heapmark's Vitest test runner (worker side). The plugin installs it as `test.runner`: runTask is
+ * the only hook that wraps exactly the test body (hooks and fixtures teardown excluded), so the
+ * measurement covers what the test itself did. Extends the user's own runner when they have one.
+ */
+import { TestRunner, inject } from 'vitest'
+import type { RunnerTestCase as Test, RunnerTestFile as File, RunnerTestSuite as Suite } from 'vitest'
+import { TestMeasurer, type ActiveTest } from '../core/measurer.js'
+import { checkMemoryLimit } from '../core/limits.js'
+import { toTestRecord } from '../core/test-result.js'
+import { getWorkerState } from '../core/worker-state.js'
+import type { Attribution } from '../core/attribution.js'
+import { HeapmarkError } from '../errors.js'
+import { createModuleGraphMapper, type EvaluatedModulesLike } from './source-map.js'
+import type { ProvidedSettings } from './meta.js'
+import './meta.js'
+
+const settings: ProvidedSettings = inject('heapmark')
+const BaseRunner: typeof TestRunner = settings?.userRunner
+  ? ((await import(settings.userRunner)) as { default: typeof TestRunner }).default
+  : TestRunner
+
+export default class HeapmarkRunner extends BaseRunner {
+  private measurer: TestMeasurer | undefined
+  /** Attribution already read for limited tests of the current file, sent with the file. */
+  private readonly earlyAttributions = new Map<string, Attribution>()
+
+  async runTask(test: Test): Promise<void> {
+    const measurer = (this.measurer ??= this.createMeasurer())
+    const state = getWorkerState()
+    state.enabled = true
+    const active = measurer.begin(test.id)
+    state.running++
+    state.current = state.running === 1 ? active : undefined
+    try {
+      const parentRunTask = (BaseRunner.prototype as { runTask?: (test: Test) => Promise<void> }).runTask
+      if (parentRunTask) await parentRunTask.call(this, test)
+      else await TestRunner.getTestFn(test)()
+    } finally {
+      state.running--
+      if (state.current === active) state.current = undefined
+      this.finishTest(test, measurer, active)
+    }
+    this.enforceLimit(test, measurer, active)
+  }
+
+  override async onAfterRunSuite(suite: Suite): Promise<void> {
+    if (this.measurer && isFile(suite)) {
+      this.measurer.collect()
+      const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
+      this.earlyAttributions.clear()
+      if (Object.keys(attributions).length > 0) suite.meta.heapmarkAttribution = attributions
+    }
+    await super.onAfterRunSuite?.(suite)
+  }
+
+  private createMeasurer(): TestMeasurer {
+    const workerState = (this as unknown as { workerState?: { evaluatedModules?: EvaluatedModulesLike } }).workerState
+    return new TestMeasurer({
+      samplingInterval: settings.samplingInterval,
+      stacks: settings.stacks,
+      rootDir: settings.rootDir,
+      mapPosition: createModuleGraphMapper(() => workerState?.evaluatedModules),
+    })
+  }
+
+  private finishTest(test: Test, measurer: TestMeasurer, active: ActiveTest): void {
+    const measurement = measurer.end(active)
+    test.meta.heapmark = toTestRecord(measurement, active.limit)
+  }
+
+  private enforceLimit(test: Test, measurer: TestMeasurer, active: ActiveTest): void {
+    const record = test.meta.heapmark
+    if (!active.limit || !record?.limit?.exceeded) return
+    if (active.overlapping > 0) {
+      throw new HeapmarkError(
+        'HEAPMARK_LIMIT_MISUSE',
+        `limitMemory() cannot be checked: ${active.overlapping} other test(s) ran at the same time in this worker and their memory counted against this test. Run it without .concurrent.`,
+      )
+    }
+    // Only over-limit tests pay for reading the profile now (a forced GC): the message needs the stacks.
+    measurer.collect()
+    const attribution = measurer.takeAttribution(test.id)
+    if (attribution) this.earlyAttributions.set(test.id, attribution)
+    const failure = checkMemoryLimit(active.limit, { ...record, heapAllocatedBytes: record.allocatedBytes, externalAllocatedBytes: 0, settledWithFullGc: false }, attribution, settings.stacks)
+    if (failure) throw failure
+  }
+}
+
+function isFile(suite: Suite): suite is File {
+  return 'filepath' in suite && suite.file === suite
+}

@@ -1,0 +1,44 @@
+import path from 'node:path'
+import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
+import type { PositionMapper } from '../core/frames.js'
+
+/** The slice of Vite's module runner graph we read: each evaluated module keeps its transformed code. */
+export interface EvaluatedModulesLike {
+  getModuleById(id: string): { meta?: unknown } | undefined
+}
+
+const INLINE_MAP = '//# sourceMappingURL=data:application/json;base64,'
+
+/**
+ * Vitest runs test files as transformed code with an inline source map; V8 reports positions in
+ * that code. Read the map from the module graph (not from disk) so what we show is what ran.
+ */
+export function createModuleGraphMapper(getModules: () => EvaluatedModulesLike | undefined): PositionMapper {
+  const maps = new Map<string, TraceMap | null>()
+  return (file, line, column) => {
+    let map = maps.get(file)
+    if (map === undefined) {
+      map = readInlineMap(getModules()?.getModuleById(file)?.meta)
+      maps.set(file, map)
+    }
+    if (!map) return undefined
+    const position = originalPositionFor(map, { line, column })
+    if (position.line === null || position.source === null) return undefined
+    const source = position.source.startsWith('file://') ? new URL(position.source).pathname : position.source
+    return { file: path.resolve(path.dirname(file), source), line: position.line, column: position.column }
+  }
+}
+
+function readInlineMap(meta: unknown): TraceMap | null {
+  const code = (meta as { code?: unknown } | undefined)?.code
+  if (typeof code !== 'string') return null
+  const start = code.lastIndexOf(INLINE_MAP)
+  if (start === -1) return null
+  const end = code.indexOf('\n', start)
+  const data = code.slice(start + INLINE_MAP.length, end === -1 ? undefined : end).trim()
+  try {
+    return new TraceMap(Buffer.from(data, 'base64').toString('utf8'))
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,188 @@
+import { parseArgs } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import {
+  cliFlagsForParseArgs,
+  OPTION_SPECS,
+  optionsFromParsedFlags,
+  optionsToEnv,
+  resolveOptions,
+  type HeapmarkOptions,
+} from '../../../src/core/options.js'
+
+const DEFAULTS = {
+  enabled: false,
+  mostAllocations: 5,
+  stacks: 1,
+  hideSummary: false,
+  json: undefined,
+  samplingInterval: 16384,
+}
+
+describe('resolveOptions', () => {
+  it('uses the defaults when nothing is set', () => {
+    expect(resolveOptions(undefined, {})).toEqual(DEFAULTS)
+  })
+
+  it('takes config values', () => {
+    const config: HeapmarkOptions = {
+      enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: '4 KiB',
+    }
+    expect(resolveOptions(config, {})).toEqual({
+      enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: 4096,
+    })
+  })
+
+  it('reads every option from its environment variable', () => {
+    const env = {
+      HEAPMARK: '1',
+      HEAPMARK_MOST_ALLOCATIONS: '10',
+      HEAPMARK_STACKS: '4',
+      HEAPMARK_HIDE_SUMMARY: 'yes',
+      HEAPMARK_JSON: 'report.json',
+      HEAPMARK_SAMPLING_INTERVAL: '8 KiB',
+    }
+    expect(resolveOptions(undefined, env)).toEqual({
+      enabled: true, mostAllocations: 10, stacks: 4, hideSummary: true, json: 'report.json', samplingInterval: 8192,
+    })
+  })
+
+  it('lets the environment override the config', () => {
+    const resolved = resolveOptions({ enabled: true, stacks: 2 }, { HEAPMARK: 'off', HEAPMARK_STACKS: '7' })
+    expect(resolved.enabled).toBe(false)
+    expect(resolved.stacks).toBe(7)
+  })
+
+  it('treats an empty environment variable as unset', () => {
+    expect(resolveOptions({ stacks: 2 }, { HEAPMARK_STACKS: '', HEAPMARK_JSON: '' })).toMatchObject({ stacks: 2, json: undefined })
+  })
+
+  it('ignores config keys whose value is undefined', () => {
+    expect(resolveOptions({ stacks: undefined }, {})).toEqual(DEFAULTS)
+  })
+
+  it.each([
+    ['1', true], ['true', true], ['YES', true], ['On', true],
+    ['0', false], ['false', false], ['no', false], ['OFF', false],
+  ])('reads boolean env value %j as %s', (value, expected) => {
+    expect(resolveOptions(undefined, { HEAPMARK: value }).enabled).toBe(expected)
+  })
+
+  it('accepts a plain byte count for the sampling interval from the environment', () => {
+    expect(resolveOptions(undefined, { HEAPMARK_SAMPLING_INTERVAL: '4096' }).samplingInterval).toBe(4096)
+    expect(resolveOptions({ samplingInterval: 2048 }, {}).samplingInterval).toBe(2048)
+  })
+
+  it.each([
+    [{ HEAPMARK: 'maybe' }, /Invalid value "maybe" for environment variable HEAPMARK: expected 1\/0, true\/false, yes\/no or on\/off$/],
+    [{ HEAPMARK_STACKS: '0' }, /"0" for environment variable HEAPMARK_STACKS: expected a whole number >= 1/],
+    [{ HEAPMARK_STACKS: '1.5' }, /"1.5" for environment variable HEAPMARK_STACKS/],
+    [{ HEAPMARK_MOST_ALLOCATIONS: '-1' }, /"-1" for environment variable HEAPMARK_MOST_ALLOCATIONS: expected a whole number >= 0 \(0 means all\)/],
+    [{ HEAPMARK_MOST_ALLOCATIONS: 'all' }, /"all"/],
+    [{ HEAPMARK_SAMPLING_INTERVAL: '32 B' }, /"32 B" for environment variable HEAPMARK_SAMPLING_INTERVAL: expected .*from 64 B to 1.0 MiB/],
+    [{ HEAPMARK_SAMPLING_INTERVAL: '2 MiB' }, /"2 MiB"/],
+    [{ HEAPMARK_SAMPLING_INTERVAL: 'fast' }, /"fast"/],
+    [{ HEAPMARK_JSON: '   ' }, /"   " for environment variable HEAPMARK_JSON: expected a non-empty path/],
+  ])('rejects bad environment %j', (env, message) => {
+    expect(() => resolveOptions(undefined, env)).toThrowError(expect.objectContaining({ code: 'HEAPMARK_INVALID_OPTION', message: expect.stringMatching(message) }))
+  })
+
+  it.each([
+    [{ enabled: 'yes' }, /Invalid value "yes" for heapmark option "enabled": expected true or false/],
+    [{ stacks: '2' }, /"2" for heapmark option "stacks": expected a whole number >= 1/],
+    [{ stacks: 2.5 }, /2.5 for heapmark option "stacks"/],
+    [{ mostAllocations: Number.NaN }, /NaN for heapmark option "mostAllocations"/],
+    [{ hideSummary: 1 }, /1 for heapmark option "hideSummary": expected true or false/],
+    [{ json: 42 }, /42 for heapmark option "json": expected a non-empty path/],
+    [{ samplingInterval: '4096' }, /"4096" for heapmark option "samplingInterval"/], // strings need a unit in code
+    [{ samplingInterval: 10 }, /10 for heapmark option "samplingInterval"/],
+    [{ samplingInterval: true }, /true for heapmark option "samplingInterval"/],
+  ])('rejects bad config %j', (config, message) => {
+    expect(() => resolveOptions(config as HeapmarkOptions, {})).toThrowError(
+      expect.objectContaining({ code: 'HEAPMARK_INVALID_OPTION', message: expect.stringMatching(message) }),
+    )
+  })
+
+  it('rejects a config that is not an object', () => {
+    expect(() => resolveOptions('stacks=2' as unknown as HeapmarkOptions, {})).toThrowError(/Invalid heapmark options "stacks=2"/)
+  })
+
+  it('rejects unknown config keys, suggesting the closest one', () => {
+    expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
+      expect.objectContaining({
+        code: 'HEAPMARK_UNKNOWN_OPTION',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval',
+      }),
+    )
+    expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
+  })
+
+  it('does not suggest anything for keys that are far from every option', () => {
+    expect(() => resolveOptions({ colour: true } as HeapmarkOptions, {})).toThrowError(/^Unknown heapmark option "colour". Accepted options:/)
+  })
+})
+
+describe('optionsToEnv', () => {
+  it('writes each set option to its variable, normalised', () => {
+    expect(optionsToEnv({ enabled: true, stacks: 3, hideSummary: false, json: 'a.json', samplingInterval: '8 KiB' })).toEqual({
+      HEAPMARK: '1', HEAPMARK_STACKS: '3', HEAPMARK_HIDE_SUMMARY: '0', HEAPMARK_JSON: 'a.json', HEAPMARK_SAMPLING_INTERVAL: '8192',
+    })
+  })
+
+  it('round-trips through resolveOptions', () => {
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512 }
+    expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
+  })
+
+  it('validates what it is given', () => {
+    expect(() => optionsToEnv({ stacks: 0 })).toThrowError(/heapmark option "stacks"/)
+  })
+})
+
+describe('CLI flags', () => {
+  it('declares one parseArgs option per flag in the table', () => {
+    const flags = cliFlagsForParseArgs()
+    expect(flags).toEqual({
+      'most-allocations': { type: 'string' },
+      stacks: { type: 'string' },
+      'hide-summary': { type: 'boolean' },
+      json: { type: 'string' },
+      'sampling-interval': { type: 'string' },
+    })
+    expect(Object.keys(flags)).toHaveLength(OPTION_SPECS.filter((spec) => spec.flag !== null).length)
+  })
+
+  it('converts parsed flags into validated options', () => {
+    const { values } = parseArgs({
+      args: ['--most-allocations', '0', '--stacks=3', '--hide-summary', '--json', 'm.json', '--sampling-interval', '4 KiB', '--other'],
+      options: { ...cliFlagsForParseArgs(), other: { type: 'boolean' } },
+    })
+    expect(optionsFromParsedFlags(values)).toEqual({ mostAllocations: 0, stacks: 3, hideSummary: true, json: 'm.json', samplingInterval: 4096 })
+  })
+
+  it('returns nothing for flags that were not given', () => {
+    expect(optionsFromParsedFlags({})).toEqual({})
+  })
+
+  it('names the flag in errors', () => {
+    expect(() => optionsFromParsedFlags({ stacks: 'many' })).toThrowError(
+      expect.objectContaining({ code: 'HEAPMARK_INVALID_OPTION', message: 'Invalid value "many" for --stacks: expected a whole number >= 1' }),
+    )
+    expect(() => optionsFromParsedFlags({ json: '' })).toThrowError(/"" for --json/)
+  })
+
+  it('lets the last of repeated flags win', () => {
+    expect(optionsFromParsedFlags({ stacks: ['2', '5'] })).toEqual({ stacks: 5 })
+  })
+})
+
+describe('OPTION_SPECS', () => {
+  it('has one entry per option with a HEAPMARK env variable and a description', () => {
+    const keys = OPTION_SPECS.map((spec) => spec.key)
+    expect(new Set(keys).size).toBe(keys.length)
+    expect(keys.sort()).toEqual(Object.keys(DEFAULTS).sort())
+    for (const spec of OPTION_SPECS) {
+      expect(spec.env).toMatch(/^HEAPMARK(_[A-Z]+)*$/)
+      expect(spec.description.length).toBeGreaterThan(10)
+    }
+  })
+})
