@@ -1,5 +1,5 @@
 /** heapmark for Vitest: `plugins: [heapmark()]` in vitest.config. */
-export { heapmark, RUN_MARKER_ENV } from './plugin.js'
+export { heapmark } from './plugin.js'
 export { HeapmarkReporter } from './reporter.js'
 export { limitMemory, type LimitMemoryOptions } from '../core/limits.js'
 export type { HeapmarkOptions } from '../core/options.js'

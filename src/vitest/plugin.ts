@@ -5,11 +5,10 @@ import type { TestProject, Vitest } from 'vitest/node'
 import { resolveOptions, type HeapmarkOptions } from '../core/options.js'
 import { HeapmarkReporter, REPORTER_MARK } from './reporter.js'
 import type { ProvidedSettings } from './meta.js'
+import { RUN_MARKER_ENV } from '../core/run-marker.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
 
-/** Set by `heapmark run` so it can tell the user when their config lacks the plugin. */
-export const RUN_MARKER_ENV = 'HEAPMARK_RUN_MARKER'
 
 /**
  * The Vitest plugin. Measures nothing unless switched on: `enabled: true`, `HEAPMARK=1`, or a run

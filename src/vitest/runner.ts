@@ -20,6 +20,10 @@ const BaseRunner: typeof TestRunner = settings?.userRunner
   ? ((await import(settings.userRunner)) as { default: typeof TestRunner }).default
   : TestRunner
 
+// This runner is only installed when heapmark is on: limit wrappers anywhere in this worker
+// (hooks included) must know it, so misuse outside a test body is reported, not ignored.
+getWorkerState().enabled = true
+
 export default class HeapmarkRunner extends BaseRunner {
   private measurer: TestMeasurer | undefined
   /** Attribution already read for limited tests of the current file, sent with the file. */
@@ -28,7 +32,6 @@ export default class HeapmarkRunner extends BaseRunner {
   async runTask(test: Test): Promise<void> {
     const measurer = (this.measurer ??= this.createMeasurer())
     const state = getWorkerState()
-    state.enabled = true
     const active = measurer.begin(test.id)
     state.running++
     state.current = state.running === 1 ? active : undefined

@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { HeapmarkError } from '../../errors.js'
+import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEnv } from '../../core/options.js'
+import type { Command } from '../main.js'
+
+import { RUN_MARKER_ENV } from '../../core/run-marker.js'
+
+function help(): string {
+  const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
+    const value = spec.type === 'boolean' ? '' : spec.type === 'string' ? ' <path>' : spec.type === 'size' ? ' <size>' : ' <n>'
+    return `  --${spec.flag}${value}`.padEnd(34) + `${spec.description} (env ${spec.env})`
+  })
+  return `Usage: heapmark run [options] -- <test command> [its arguments]
+
+Runs the test command with heapmark switched on. Everything after "--" goes to the runner
+untouched. Flags here override HEAPMARK_* environment variables, which override the config.
+
+Example: heapmark run --most-allocations 10 --stacks 3 -- vitest run
+
+Options:
+${flags.join('\n')}
+  -h, --help                      Show this help.`
+}
+
+/** Splits at "--"; without it, the command starts at the first argument that is not ours. */
+function splitArgv(argv: string[]): { ours: string[]; command: string[] } {
+  const dashes = argv.indexOf('--')
+  if (dashes >= 0) return { ours: argv.slice(0, dashes), command: argv.slice(dashes + 1) }
+  const flags = cliFlagsForParseArgs()
+  let index = 0
+  while (index < argv.length && argv[index]!.startsWith('-')) {
+    const name = argv[index]!.replace(/^--?/, '').split('=')[0]!
+    const takesValue = flags[name]?.type === 'string' && !argv[index]!.includes('=')
+    index += takesValue ? 2 : 1
+  }
+  return { ours: argv.slice(0, index), command: argv.slice(index) }
+}
+
+export const runCommand: Command = {
+  summary: 'Run a test command (e.g. vitest run) with memory measuring on',
+  usage: help(),
+  async run(argv) {
+    const { ours, command } = splitArgv(argv)
+    let values: Record<string, unknown>
+    try {
+      values = parseArgs({ args: ours, options: { ...cliFlagsForParseArgs(), help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values
+    } catch (error) {
+      throw new HeapmarkError('HEAPMARK_UNKNOWN_OPTION', `${(error as Error).message}\n\n${help()}`)
+    }
+    if (values.help) {
+      console.log(help())
+      return 0
+    }
+    delete values.help
+    if (command.length === 0) throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `no test command given.\n\n${help()}`)
+    const env = { ...process.env, ...optionsToEnv({ ...optionsFromParsedFlags(values), enabled: true }) }
+    const markerDir = mkdtempSync(path.join(os.tmpdir(), 'heapmark-run-'))
+    const marker = path.join(markerDir, 'plugin-loaded')
+    env[RUN_MARKER_ENV] = marker
+    // Find the project's own runner binary first, as npm scripts do.
+    env.PATH = [path.resolve('node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter)
+    try {
+      const code = await spawnInherited(command[0]!, command.slice(1), env)
+      if (!existsSync(marker)) {
+        console.error(
+          `heapmark: the test run did not load heapmark's plugin, so nothing was measured. Add it to your config:\n` +
+            `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })`,
+        )
+        return code === 0 ? 1 : code
+      }
+      return code
+    } finally {
+      rmSync(markerDir, { recursive: true, force: true })
+    }
+  },
+}
+
+function spawnInherited(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: 'inherit', env })
+    const forward = (signal: NodeJS.Signals) => child.kill(signal)
+    process.on('SIGINT', forward)
+    process.on('SIGTERM', forward)
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'ENOENT'
+          ? new HeapmarkError('HEAPMARK_INVALID_OPTION', `cannot run ${JSON.stringify(file)}: command not found (looked in node_modules/.bin and PATH)`)
+          : error,
+      )
+    })
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward)
+      process.off('SIGTERM', forward)
+      resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1))
+    })
+  })
+}

@@ -1,0 +1,49 @@
+import { isHeapmarkError } from '../errors.js'
+import { runCommand } from './commands/run.js'
+import { HEAPMARK_VERSION } from '../version.js'
+
+/** A CLI command: its name is its key in COMMANDS; help text lives next to the code. */
+export interface Command {
+  summary: string
+  usage: string
+  run(argv: string[]): Promise<number>
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  return `heapmark ${HEAPMARK_VERSION}: memory profiling and memory assertions for test suites\n\nUsage: heapmark <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "heapmark <command> --help" for a command's options.`
+}
+
+/**
+ * The one place that turns errors into messages and exit codes: 0 ok, 1 a user error (bad flag
+ * value, bad path), 2 misuse (unknown command), anything else is the child runner's own code.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage())
+    return name === undefined ? 2 : 0
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(HEAPMARK_VERSION)
+    return 0
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    console.error(`heapmark: unknown command ${JSON.stringify(name)}\n\n${usage()}`)
+    return 2
+  }
+  try {
+    return await command.run(rest)
+  } catch (error) {
+    if (isHeapmarkError(error)) {
+      console.error(`heapmark ${name}: ${error.message}`)
+      return 1
+    }
+    throw error
+  }
+}
