@@ -28,15 +28,16 @@ function currentLevel(): Level {
 /**
  * How much garbage earlier tests may leave before a test starts on a full GC. A GC during the test
  * that frees older garbage would otherwise pull the reading below the real growth (the "baseline
- * trap" in docs/measuring.md). A minor GC before every test is free; a full one costs ~1.45x on
+ * trap" in docs/measuring.md). It bounds that error, so it must not exceed the accuracy promise
+ * (max(5%, 1 MiB)). A minor GC before every test is free; a full one costs ~1.45x on
  * small tests, so it runs only when the heap grew this much since the last full collection.
  */
-export const FULL_GC_THRESHOLD_BYTES = 4 * 1024 * 1024
+export const FULL_GC_THRESHOLD_BYTES = 1024 * 1024
 
 /** Measures one test at a time in this isolate. Cheap: a minor GC and a GCProfiler per test. */
 export class MemoryMeter {
-  /** Heap + external right after the last full GC we know of: an upper bound of live memory. */
-  private floor = Number.POSITIVE_INFINITY
+  /** Heap + external right after our last full GC: an upper bound of live memory. NaN: none yet. */
+  private floor = Number.NaN
   private readonly gc = getGc()
 
   /** Brings the heap to a comparable state before a test; returns whether a full GC was needed. */
@@ -44,11 +45,15 @@ export class MemoryMeter {
     this.gc({ type: 'minor' })
     const level = currentLevel()
     const total = level.heap + level.external
-    if (total - this.floor <= FULL_GC_THRESHOLD_BYTES) {
-      // Heap shrank (a full GC ran between tests) or grew a little: either way no stale garbage to fear.
-      this.floor = Math.min(this.floor, total)
+    // The floor moves only with a full GC of ours, or down when the heap shrank below it (a GC we did
+    // not see): readings between full GCs contain garbage, and a floor taken from them would let
+    // stale garbage pile up past the threshold.
+    // (With no floor yet, NaN makes both comparisons false: the first test starts on a full GC.)
+    if (total < this.floor) {
+      this.floor = total
       return false
     }
+    if (total - this.floor <= FULL_GC_THRESHOLD_BYTES) return false
     this.gc()
     const after = currentLevel()
     this.floor = after.heap + after.external
@@ -56,9 +61,7 @@ export class MemoryMeter {
   }
 
   start(settledWithFullGc: boolean): ActiveReading {
-    return new ActiveReading(currentLevel(), settledWithFullGc, (level) => {
-      this.floor = Math.min(this.floor, level)
-    })
+    return new ActiveReading(currentLevel(), settledWithFullGc)
   }
 }
 
@@ -68,7 +71,6 @@ export class ActiveReading {
   constructor(
     private readonly base: Level,
     private readonly settledWithFullGc: boolean,
-    private readonly onFullGc: (levelAfter: number) => void,
   ) {
     this.profiler.start()
   }
@@ -90,7 +92,6 @@ export class ActiveReading {
       peak = Math.max(peak, before.usedHeapSize + before.externalMemory - base.heap - base.external)
       heapFreed += Math.max(0, before.usedHeapSize - after.usedHeapSize)
       externalFreed += Math.max(0, before.externalMemory - after.externalMemory)
-      if (gc.gcType === 'MarkSweepCompact') this.onFullGc(after.usedHeapSize + after.externalMemory)
     }
     return {
       peakBytes: Math.max(0, peak),
