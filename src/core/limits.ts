@@ -1,6 +1,6 @@
 import { HeapmarkError, MemoryLimitError } from '../errors.js'
 import type { Attribution } from './attribution.js'
-import type { MemoryReading } from './memory-meter.js'
+import type { TestRecord } from './test-result.js'
 import { formatSites } from './report/render-text.js'
 import { formatSize, parseSize } from './size.js'
 import { getWorkerState } from './worker-state.js'
@@ -59,14 +59,14 @@ export function limitMemory<Args extends unknown[], Result>(
 /** The verdict on a limited test: undefined when it stayed under its limit. */
 export function checkMemoryLimit(
   limit: { spec: string; bytes: number },
-  reading: MemoryReading,
+  reading: Pick<TestRecord, 'peakBytes' | 'heapPeakBytes' | 'externalPeakBytes' | 'allocatedBytes'>,
   attribution: Attribution | undefined,
   stacks: number,
 ): MemoryLimitError | undefined {
   if (reading.peakBytes < limit.bytes) return undefined
   const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak was ${formatSize(reading.peakBytes)}`
   const lines = [
-    `Peak above the level at test start: ${formatSize(reading.peakBytes)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}); allocated in total: ${formatSize(reading.heapAllocatedBytes + reading.externalAllocatedBytes)}.`,
+    `Peak above the level at test start: ${formatSize(reading.peakBytes)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}); allocated in total: ${formatSize(reading.allocatedBytes)}.`,
   ]
   if (attribution && attribution.sites.length > 0) lines.push(formatSites(attribution.sites, stacks).replace(/^ +/gm, (m) => m.slice(4)))
   if (reading.externalPeakBytes > reading.heapPeakBytes) {

@@ -38,6 +38,7 @@ export const FULL_GC_THRESHOLD_BYTES = 1024 * 1024
 export class MemoryMeter {
   /** Heap + external right after our last full GC: an upper bound of live memory. NaN: none yet. */
   private floor = Number.NaN
+  private externalFloor = 0
   private readonly gc = getGc()
 
   /** Brings the heap to a comparable state before a test; returns whether a full GC was needed. */
@@ -55,8 +56,15 @@ export class MemoryMeter {
     }
     if (total - this.floor <= FULL_GC_THRESHOLD_BYTES) return false
     this.gc()
-    const after = currentLevel()
+    let after = currentLevel()
+    // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
+    // test's 50 MiB Buffer was freed mid-test and a test holding 200 MiB read 150 MiB.
+    if (after.external - this.externalFloor > FULL_GC_THRESHOLD_BYTES) {
+      this.gc()
+      after = currentLevel()
+    }
     this.floor = after.heap + after.external
+    this.externalFloor = after.external
     return true
   }
 

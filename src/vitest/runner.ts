@@ -85,7 +85,7 @@ export default class HeapmarkRunner extends BaseRunner {
     measurer.collect()
     const attribution = measurer.takeAttribution(test.id)
     if (attribution) this.earlyAttributions.set(test.id, attribution)
-    const failure = checkMemoryLimit(active.limit, { ...record, heapAllocatedBytes: record.allocatedBytes, externalAllocatedBytes: 0, settledWithFullGc: false }, attribution, settings.stacks)
+    const failure = checkMemoryLimit(active.limit, record, attribution, settings.stacks)
     if (failure) throw failure
   }
 }

@@ -1,0 +1,235 @@
+// heapmark benchmark: run-time overhead on a realistic suite and accuracy of reported peaks.
+//
+//   npm run bench                      # builds, then: node bench/run.mjs
+//   node bench/run.mjs --rounds 5      # fewer rounds (first round is a discarded warm-up)
+//   node bench/run.mjs --quick         # fewer rounds for the extra sampling intervals
+//
+// Plain ESM, no dependencies beyond the repo's own devDependencies (vitest).
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
+const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs')
+const suiteRoot = join(repo, 'bench', 'fixtures', 'suite')
+const accuracyRoot = join(repo, 'bench', 'fixtures', 'accuracy')
+const TIME = '/usr/bin/time'
+const hasTime = existsSync(TIME)
+
+// ---- flags -----------------------------------------------------------------
+const argv = process.argv.slice(2)
+const quick = argv.includes('--quick')
+const roundsIdx = argv.indexOf('--rounds')
+const rounds = roundsIdx >= 0 ? Number(argv[roundsIdx + 1]) : 8
+if (!Number.isInteger(rounds) || rounds < 2) {
+  console.error('--rounds must be an integer >= 2 (the first round is a warm-up)')
+  process.exit(2)
+}
+const extraRounds = quick ? Math.min(rounds, 4) : rounds
+
+// ---- child environment -----------------------------------------------------
+function baseEnv() {
+  const env = { ...process.env }
+  for (const key of Object.keys(env)) {
+    if (
+      key === 'CI' ||
+      key === 'NODE_OPTIONS' ||
+      /^(CLAUDE|AGENT|CODEX|CURSOR|GITHUB_|VITEST|HEAPMARK)/.test(key)
+    ) {
+      delete env[key]
+    }
+  }
+  env.NO_COLOR = '1'
+  return env
+}
+
+const timeFile = join(mkdtempSync(join(tmpdir(), 'heapmark-bench-')), 'time.txt')
+
+/** Runs one Vitest process; returns { wall, cpu } in ms (cpu null without /usr/bin/time). Aborts on failure. */
+function runVitest(args, extraEnv, cwd = repo) {
+  const env = { ...baseEnv(), ...extraEnv }
+  const cmd = hasTime ? TIME : process.execPath
+  const cmdArgs = hasTime
+    ? ['-o', timeFile, '-f', '%U %S', process.execPath, vitestBin, ...args]
+    : [vitestBin, ...args]
+  const start = performance.now()
+  const r = spawnSync(cmd, cmdArgs, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const wall = performance.now() - start
+  if (r.status !== 0) {
+    console.error(`\nbench: run failed (exit ${r.status}, signal ${r.signal}): ${[cmd, ...cmdArgs].join(' ')}`)
+    console.error(`env extra: ${JSON.stringify(extraEnv)}`)
+    console.error(r.stdout)
+    console.error(r.stderr)
+    process.exit(1)
+  }
+  let cpu = null
+  if (hasTime) {
+    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
+    cpu = (user + sys) * 1000
+  }
+  return { wall, cpu, stdout: r.stdout }
+}
+
+// ---- helpers ---------------------------------------------------------------
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const sec = (ms) => `${(ms / 1000).toFixed(2)}s`
+const x = (r) => `${r.toFixed(3)}x`
+function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ')
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+const out = (s = '') => console.log(s)
+
+const benchStart = performance.now()
+out(`heapmark bench — node ${process.version}, ${process.platform}/${process.arch}`)
+out(`cpu time: ${hasTime ? `${TIME} (user+sys of the whole Vitest process tree)` : 'unavailable (no /usr/bin/time), wall only'}`)
+out()
+
+// ---- 1. overhead -----------------------------------------------------------
+const suiteArgs = ['run', '--root', suiteRoot, '--reporter=dot']
+const variants = [
+  { key: 'off', label: 'off', env: {}, rounds },
+  { key: 'on', label: 'on (16384, default)', env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1' }, rounds },
+  {
+    key: 'on4096',
+    label: 'on (4096)',
+    env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_SAMPLING_INTERVAL: '4096' },
+    rounds: extraRounds,
+  },
+  {
+    key: 'on65536',
+    label: 'on (65536)',
+    env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_SAMPLING_INTERVAL: '65536' },
+    rounds: extraRounds,
+  },
+]
+
+// Sanity: count tests in the suite once.
+{
+  const probe = runVitest(suiteArgs, {})
+  const m = /Tests\s+(\d+) passed/.exec(probe.stdout)
+  out(`1. Overhead — fixture bench/fixtures/suite (${m ? m[1] : '?'} tests), reporter=dot`)
+  out(`   ${rounds} rounds (round 1 = warm-up, discarded)${quick ? `; extra intervals ${extraRounds} rounds (--quick)` : ''}; variants alternate within each round`)
+}
+
+const results = Object.fromEntries(variants.map((v) => [v.key, []]))
+for (let round = 1; round <= rounds; round++) {
+  const active = variants.filter((v) => round <= v.rounds)
+  // Rotate the order each round so no variant always runs first.
+  const order = active.map((_, i) => active[(i + round) % active.length])
+  const line = []
+  for (const v of order) {
+    const r = runVitest(suiteArgs, v.env)
+    if (round > 1) results[v.key].push({ round, ...r })
+    line.push(`${v.key} ${sec(r.wall)}`)
+  }
+  process.stderr.write(`   round ${round}${round === 1 ? ' (warm-up)' : ''}: ${line.join(', ')}\n`)
+}
+
+const off = results.off
+const offWall = median(off.map((r) => r.wall))
+const offCpu = hasTime ? median(off.map((r) => r.cpu)) : null
+const summaryRows = variants.map((v) => {
+  const rs = results[v.key]
+  const wall = median(rs.map((r) => r.wall))
+  const cpu = hasTime ? median(rs.map((r) => r.cpu)) : null
+  // Per-round ratios against the same round's off run.
+  const ratios = rs.map((r) => r.wall / off.find((o) => o.round === r.round).wall)
+  return { v, wall, cpu, ratios, wallRatio: wall / offWall, cpuRatio: hasTime ? cpu / offCpu : null }
+})
+out()
+out(
+  table(
+    ['variant', 'runs', 'median wall', 'wall on/off', ...(hasTime ? ['median cpu', 'cpu on/off'] : []), 'median per-round wall ratio'],
+    summaryRows.map((s) => [
+      s.v.label,
+      s.ratios.length,
+      sec(s.wall),
+      x(s.wallRatio),
+      ...(hasTime ? [sec(s.cpu), x(s.cpuRatio)] : []),
+      x(median(s.ratios)),
+    ]),
+  ),
+)
+out()
+out('   per-round wall ratios (vs. the same round\'s off run):')
+for (const s of summaryRows.slice(1)) {
+  out(`   ${s.v.label.padEnd(20)} ${s.ratios.map((r) => r.toFixed(3)).join(' ')}`)
+}
+out()
+const def = summaryRows[1]
+out(`   goal: at most 1.10x at the default interval — wall ${x(def.wallRatio)}${hasTime ? `, cpu ${x(def.cpuRatio)}` : ''} → ${def.wallRatio <= 1.1 ? 'MET' : 'NOT MET'} (wall)`)
+out()
+
+// ---- 2. accuracy -----------------------------------------------------------
+const MiB = 1024 * 1024
+const accuracyRows = []
+function accuracy(pool) {
+  const report = join(accuracyRoot, 'report.json')
+  rmSync(report, { force: true })
+  // The config writes json: 'report.json' relative to the cwd, so run from the fixture folder.
+  runVitest(['run', '--root', '.', '--reporter=dot', ...(pool ? [`--pool=${pool}`] : [])], {}, accuracyRoot)
+  const json = JSON.parse(readFileSync(report, 'utf8'))
+  rmSync(report, { force: true })
+  const rows = []
+  const sorted = json.tests
+    .map((t) => {
+      const m = /(array|objects|string|buffer) (\d+) MiB$/.exec(t.name)
+      return { t, form: m ? m[1] : 'nothing', mib: m ? Number(m[2]) : 0 }
+    })
+    .sort((a, b) => a.form.localeCompare(b.form) || a.mib - b.mib)
+  for (const { t, form, mib } of sorted) {
+    const peak = t.peakBytes / MiB
+    const err = peak - mib
+    const pct = mib ? (Math.abs(err) / mib) * 100 : null
+    const aim = Math.abs(err) <= Math.max(0.02 * mib, 0.5)
+    const promise = Math.abs(err) <= Math.max(0.05 * mib, 1)
+    const row = { pool: pool ?? 'forks', form, mib, peak, err, pct, aim, promise, heap: t.heapPeakBytes / MiB, ext: t.externalPeakBytes / MiB }
+    rows.push(row)
+    accuracyRows.push(row)
+  }
+  out(`2. Accuracy — fixture bench/fixtures/accuracy, pool=${pool ?? 'forks (default)'}, sampling interval ${json.samplingInterval}`)
+  out(
+    table(
+      ['form', 'known MiB', 'peak MiB', '(heap / external)', 'error MiB', 'error %', 'aim ±max(2%,0.5MiB)', 'promise ±max(5%,1MiB)'],
+      rows.map((r) => [
+        r.form,
+        r.mib,
+        r.peak.toFixed(3),
+        `${r.heap.toFixed(3)} / ${r.ext.toFixed(3)}`,
+        (r.err >= 0 ? '+' : '') + r.err.toFixed(3),
+        r.pct === null ? '-' : `${r.pct.toFixed(2)}%`,
+        r.aim ? 'yes' : 'NO',
+        r.promise ? 'yes' : 'NO',
+      ]),
+    ),
+  )
+  out()
+}
+accuracy(null)
+accuracy('threads')
+
+// ---- 3. summary ------------------------------------------------------------
+const worstAbs = accuracyRows.reduce((a, b) => (Math.abs(b.err) > Math.abs(a.err) ? b : a))
+const sized = accuracyRows.filter((r) => r.mib > 0)
+const worstPct = sized.reduce((a, b) => (b.pct > a.pct ? b : a))
+const aimMiss = accuracyRows.filter((r) => !r.aim)
+const promiseMiss = accuracyRows.filter((r) => !r.promise)
+const fmtRow = (r) => `${r.form} ${r.mib} MiB (${r.pool}): ${(r.err >= 0 ? '+' : '') + r.err.toFixed(3)} MiB${r.pct === null ? '' : `, ${r.pct.toFixed(2)}%`}`
+out('Summary')
+out(`  overhead at default interval (16384): wall ${x(def.wallRatio)}${hasTime ? `, cpu ${x(def.cpuRatio)}` : ''} (goal ≤ 1.10x: ${def.wallRatio <= 1.1 ? 'met' : 'not met'})`)
+for (const s of summaryRows.slice(2)) out(`  overhead at interval ${s.v.label.replace(/\D/g, '')}: wall ${x(s.wallRatio)}${hasTime ? `, cpu ${x(s.cpuRatio)}` : ''}`)
+out(`  worst accuracy error (absolute): ${fmtRow(worstAbs)}`)
+out(`  worst accuracy error (relative): ${fmtRow(worstPct)}`)
+out(`  outside aim max(2%, 0.5 MiB): ${aimMiss.length ? aimMiss.map(fmtRow).join('; ') : 'none'}`)
+out(`  outside promise max(5%, 1 MiB): ${promiseMiss.length ? promiseMiss.map(fmtRow).join('; ') : 'none'}`)
+out(`  bench took ${sec(performance.now() - benchStart)}`)
+rmSync(dirname(timeFile), { recursive: true, force: true })
