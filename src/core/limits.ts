@@ -5,6 +5,8 @@ import { formatSites } from './report/render-text.js'
 import { formatSize, parseSize } from './size.js'
 import { getWorkerState } from './worker-state.js'
 
+const SIGNIFICANT_SHARE = 0.01
+
 export interface LimitMemoryOptions {
   /**
    * Count only this isolate (the thread running the test), not worker_threads the test starts.
@@ -68,9 +70,12 @@ export function checkMemoryLimit(
   const lines = [
     `Peak above the level at test start: ${formatSize(reading.peakBytes)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}); allocated in total: ${formatSize(reading.allocatedBytes)}.`,
   ]
-  if (attribution && attribution.sites.length > 0) lines.push(formatSites(attribution.sites, stacks).replace(/^ +/gm, (m) => m.slice(4)))
+  // Sites that explain less than 1% of the peak are runner bookkeeping, not the reason for a failure.
+  const significant = (attribution?.sites ?? []).filter((site) => site.bytes >= reading.peakBytes * SIGNIFICANT_SHARE)
+  if (significant.length > 0) lines.push(formatSites(significant, stacks).replace(/^ +/gm, (m) => m.slice(4)))
+  else lines.push('No function allocated a noticeable part of it on the JS heap.')
   if (reading.externalPeakBytes > reading.heapPeakBytes) {
-    lines.push('Most of it is external memory (Buffer/ArrayBuffer contents), which the allocation sampler does not see: look for Buffer.alloc, new ArrayBuffer and typed arrays in the functions above.')
+    lines.push('Most of it is external memory (Buffer/ArrayBuffer contents), which V8\'s allocation sampler does not attribute to functions: look for Buffer.alloc, new ArrayBuffer and typed arrays in the test.')
   }
   return new MemoryLimitError(summary, lines.join('\n'))
 }

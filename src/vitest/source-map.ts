@@ -10,15 +10,14 @@ export interface EvaluatedModulesLike {
 const INLINE_MAP = '//# sourceMappingURL=data:application/json;base64,'
 
 /**
- * Vitest runs test files as transformed code with an inline source map; V8 reports positions in
- * that code. Read the map from the module graph (not from disk) so what we show is what ran.
+ * Vitest runs test files as transformed code with a source map; V8 reports positions in that code. Read the map from the module graph (not from disk) so what we show is what ran.
  */
 export function createModuleGraphMapper(getModules: () => EvaluatedModulesLike | undefined): PositionMapper {
   const maps = new Map<string, TraceMap | null>()
   return (file, line, column) => {
     let map = maps.get(file)
     if (map === undefined) {
-      map = readInlineMap(getModules()?.getModuleById(file)?.meta)
+      map = readModuleMap(getModules()?.getModuleById(file)?.meta)
       maps.set(file, map)
     }
     if (!map) return undefined
@@ -29,14 +28,18 @@ export function createModuleGraphMapper(getModules: () => EvaluatedModulesLike |
   }
 }
 
-function readInlineMap(meta: unknown): TraceMap | null {
-  const code = (meta as { code?: unknown } | undefined)?.code
-  if (typeof code !== 'string') return null
-  const start = code.lastIndexOf(INLINE_MAP)
-  if (start === -1) return null
-  const end = code.indexOf('\n', start)
-  const data = code.slice(start + INLINE_MAP.length, end === -1 ? undefined : end).trim()
+/** Vitest 5 keeps the map beside the code (`meta.sourceMap`); Vitest 4 inlines it at the end of `meta.code`. */
+function readModuleMap(meta: unknown): TraceMap | null {
+  const { code, sourceMap } = (meta ?? {}) as { code?: unknown; sourceMap?: unknown }
   try {
+    if (sourceMap && (typeof sourceMap === 'string' || typeof sourceMap === 'object')) {
+      return new TraceMap(sourceMap as ConstructorParameters<typeof TraceMap>[0])
+    }
+    if (typeof code !== 'string') return null
+    const start = code.lastIndexOf(INLINE_MAP)
+    if (start === -1) return null
+    const end = code.indexOf('\n', start)
+    const data = code.slice(start + INLINE_MAP.length, end === -1 ? undefined : end).trim()
     return new TraceMap(Buffer.from(data, 'base64').toString('utf8'))
   } catch {
     return null
