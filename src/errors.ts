@@ -11,6 +11,13 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_LIMIT_MISUSE'
   | 'HEAPMARK_OUTPUT'
   | 'HEAPMARK_INTERNAL'
+  | 'HEAPMARK_CAPTURE_NOT_FOUND'
+  | 'HEAPMARK_CAPTURE_INVALID'
+  | 'HEAPMARK_CAPTURE_VERSION'
+  | 'HEAPMARK_OUTPUT_EXISTS'
+  | 'HEAPMARK_UNKNOWN_FORMAT'
+  /** The command line itself is wrong (unknown flag, missing argument): the CLI exits 2. */
+  | 'HEAPMARK_CLI_USAGE'
 
 const BRAND = Symbol.for('heapmark.error')
 

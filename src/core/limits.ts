@@ -1,6 +1,7 @@
 import { HeapmarkError, MemoryLimitError } from '../errors.js'
 import type { Attribution } from './attribution.js'
-import type { TestRecord } from './test-result.js'
+import { limitedPeak, type TestRecord } from './test-result.js'
+import type { MemoryLimit } from './measurer.js'
 import { formatSites } from './report/render-text.js'
 import { formatSize, parseSize } from './size.js'
 import { getWorkerState } from './worker-state.js'
@@ -9,9 +10,8 @@ const SIGNIFICANT_SHARE = 0.01
 
 export interface LimitMemoryOptions {
   /**
-   * Count only this isolate (the thread running the test), not worker_threads the test starts.
-   * heapmark measures the test's own isolate today, so both settings measure the same memory;
-   * see docs/measuring.md.
+   * Judge only the thread running the test. By default the heap peaks of worker_threads the test
+   * starts count too (sampled every 10 ms), as pytest-memray counts all threads.
    */
   currentThreadOnly?: boolean
 }
@@ -35,7 +35,6 @@ export function limitMemory<Args extends unknown[], Result>(
     if (!state.enabled) return fn.apply(this, args)
     // Parsed here, not when the test is declared: a bad limit fails this test, not the whole file.
     const bytes = parseSize(limit, 'limitMemory limit')
-    void options.currentThreadOnly
     if (state.running > 1) {
       throw new HeapmarkError(
         'HEAPMARK_LIMIT_MISUSE',
@@ -49,7 +48,7 @@ export function limitMemory<Args extends unknown[], Result>(
     if (test.limit) {
       throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', `limitMemory(${JSON.stringify(limit)}) is nested in another limitMemory(${JSON.stringify(test.limit.spec)}): a test takes one memory limit.`)
     }
-    test.limit = { spec: String(limit), bytes }
+    test.limit = { spec: String(limit), bytes, currentThreadOnly: options.currentThreadOnly === true }
     return fn.apply(this, args)
   }
   // Vitest reads a test function's source to find the fixtures it destructures; show it the user's.
@@ -60,18 +59,22 @@ export function limitMemory<Args extends unknown[], Result>(
 
 /** The verdict on a limited test: undefined when it stayed under its limit. */
 export function checkMemoryLimit(
-  limit: { spec: string; bytes: number },
-  reading: Pick<TestRecord, 'peakBytes' | 'heapPeakBytes' | 'externalPeakBytes' | 'allocatedBytes'>,
+  limit: MemoryLimit,
+  reading: Pick<TestRecord, 'peakBytes' | 'heapPeakBytes' | 'externalPeakBytes' | 'allocatedBytes' | 'workerThreads'>,
   attribution: Attribution | undefined,
   stacks: number,
 ): MemoryLimitError | undefined {
-  if (reading.peakBytes < limit.bytes) return undefined
-  const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak was ${formatSize(reading.peakBytes)}`
+  const peak = limitedPeak(reading, limit)
+  if (peak < limit.bytes) return undefined
+  const scope = limit.currentThreadOnly ? ' (this thread only)' : ''
+  const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak${scope} was ${formatSize(peak)}`
+  const threads = reading.workerThreads
+  const threadsPart = threads && !limit.currentThreadOnly ? `, worker threads ${formatSize(threads.peakBytes)} in ${threads.count}` : ''
   const lines = [
-    `Peak above the level at test start: ${formatSize(reading.peakBytes)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}); allocated in total: ${formatSize(reading.allocatedBytes)}.`,
+    `Peak above the level at test start: ${formatSize(peak)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}${threadsPart}); allocated in total: ${formatSize(reading.allocatedBytes)}.`,
   ]
   // Sites that explain less than 1% of the peak are runner bookkeeping, not the reason for a failure.
-  const significant = (attribution?.sites ?? []).filter((site) => site.bytes >= reading.peakBytes * SIGNIFICANT_SHARE)
+  const significant = (attribution?.sites ?? []).filter((site) => site.bytes >= peak * SIGNIFICANT_SHARE)
   if (significant.length > 0) lines.push(formatSites(significant, stacks).replace(/^ +/gm, (m) => m.slice(4)))
   else lines.push('No function allocated a noticeable part of it on the JS heap.')
   if (reading.externalPeakBytes > reading.heapPeakBytes) {

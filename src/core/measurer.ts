@@ -1,6 +1,7 @@
 import { AttributionAccumulator, type Attribution, type AttributionSettings } from './attribution.js'
 import { HeapSampler } from './heap-sampler.js'
 import { MemoryMeter, type ActiveReading, type MemoryReading } from './memory-meter.js'
+import { WorkerThreadsMeter, type WorkerThreadsUsage } from './worker-threads.js'
 import { createFrameResolver, isHeapmarkUrl, type PositionMapper } from './frames.js'
 import type { ProfileNode } from './heap-sampler.js'
 import { createSampleDecoder } from './sample-size.js'
@@ -22,13 +23,21 @@ export interface ActiveTest {
   overlapping: number
   readonly startedAt: number
   /** Set by a limit wrapper inside the test body. */
-  limit?: { spec: string; bytes: number }
+  limit?: MemoryLimit
   /** @internal */ reading: ActiveReading
+}
+
+export interface MemoryLimit {
+  spec: string
+  bytes: number
+  /** Judge only this thread's peak, not worker_threads the test started. */
+  currentThreadOnly: boolean
 }
 
 export interface TestMeasurement {
   key: string
   reading: MemoryReading
+  workerThreads: WorkerThreadsUsage | undefined
   overlapping: number
   durationMs: number
 }
@@ -40,6 +49,7 @@ export interface TestMeasurement {
  */
 export class TestMeasurer {
   private readonly meter = new MemoryMeter()
+  private readonly workerThreads = new WorkerThreadsMeter()
   private readonly sampler: HeapSampler
   private readonly settings: AttributionSettings
   private readonly active = new Set<ActiveTest>()
@@ -74,6 +84,7 @@ export class TestMeasurer {
       test.overlapping++
     }
     this.active.add(test)
+    this.workerThreads.begin(key)
     this.gapTests[boundary + 1] = this.activeKeys()
     test.reading = this.meter.start(settledWithFullGc)
     return test
@@ -82,10 +93,11 @@ export class TestMeasurer {
   end(test: ActiveTest): TestMeasurement {
     const reading = test.reading.stop()
     const durationMs = performance.now() - test.startedAt
+    const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)
     const boundary = this.sampler.mark()
     this.gapTests[boundary + 1] = this.activeKeys()
-    return { key: test.key, reading, overlapping: test.overlapping, durationMs }
+    return { key: test.key, reading, workerThreads, overlapping: test.overlapping, durationMs }
   }
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */

@@ -1,5 +1,6 @@
 import type { Attribution } from './attribution.js'
-import type { TestMeasurement } from './measurer.js'
+import type { MemoryLimit, TestMeasurement } from './measurer.js'
+import type { WorkerThreadsUsage } from './worker-threads.js'
 import type { TestMemoryResult, TestState } from './report/model.js'
 
 /**
@@ -7,27 +8,36 @@ import type { TestMemoryResult, TestState } from './report/model.js'
  * Attribution (sites, histogram) follows separately, once per file: see TestMeasurer.collect().
  */
 export interface TestRecord {
+  /** This thread's peak plus the peaks of worker_threads the test started. */
   peakBytes: number
   heapPeakBytes: number
   externalPeakBytes: number
   allocatedBytes: number
   overlapping: number
   durationMs: number
-  limit?: { spec: string; bytes: number; exceeded: boolean }
+  workerThreads?: WorkerThreadsUsage
+  limit?: { spec: string; bytes: number; currentThreadOnly: boolean; exceeded: boolean }
 }
 
-export function toTestRecord(measurement: TestMeasurement, limit?: { spec: string; bytes: number }): TestRecord {
-  const { reading } = measurement
-  return {
-    peakBytes: reading.peakBytes,
+/** The peak a limit is judged on: all threads by default, as pytest-memray counts all threads. */
+export function limitedPeak(record: Pick<TestRecord, 'peakBytes' | 'workerThreads'>, limit: Pick<MemoryLimit, 'currentThreadOnly'>): number {
+  return limit.currentThreadOnly ? record.peakBytes - (record.workerThreads?.peakBytes ?? 0) : record.peakBytes
+}
+
+export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit): TestRecord {
+  const { reading, workerThreads } = measurement
+  const record: TestRecord = {
+    peakBytes: reading.peakBytes + (workerThreads?.peakBytes ?? 0),
     heapPeakBytes: reading.heapPeakBytes,
     externalPeakBytes: reading.externalPeakBytes,
     // Exact for the JS heap and external memory (growth plus what GCs freed meanwhile), unlike the sampled sum.
     allocatedBytes: reading.heapAllocatedBytes + reading.externalAllocatedBytes,
     overlapping: measurement.overlapping,
     durationMs: Math.round(measurement.durationMs * 100) / 100,
-    ...(limit ? { limit: { ...limit, exceeded: reading.peakBytes >= limit.bytes } } : {}),
+    ...(workerThreads ? { workerThreads } : {}),
   }
+  if (limit) record.limit = { ...limit, exceeded: limitedPeak(record, limit) >= limit.bytes }
+  return record
 }
 
 export function buildTestResult(
@@ -45,6 +55,7 @@ export function buildTestResult(
     histogram: attribution?.histogram ?? [],
     sites: attribution?.sites ?? [],
     ...(record.limit ? { limit: { kind: 'memory' as const, ...record.limit } } : {}),
+    ...(record.workerThreads ? { workerThreads: record.workerThreads } : {}),
     ...(record.overlapping > 0 ? { shared: { overlapping: record.overlapping } } : {}),
     durationMs: record.durationMs,
   }

@@ -53,8 +53,19 @@ export interface MemoryLimitResult {
   /** The limit as the user wrote it, e.g. "24 MB". */
   spec: string
   bytes: number
+  /** The limit ignored worker_threads the test started. */
+  currentThreadOnly: boolean
   /** Peak reached or exceeded the limit. */
   exceeded: boolean
+}
+
+/** worker_threads a test started, sampled every 10 ms. */
+export interface WorkerThreadsResult {
+  count: number
+  /** Sum of their heap peaks; included in the test's peakBytes. */
+  peakBytes: number
+  /** False when the runtime could not read their heaps (Node 20 inside a worker thread). */
+  measured: boolean
 }
 
 export interface TestMemoryResult {
@@ -65,7 +76,7 @@ export interface TestMemoryResult {
   /** Project-relative test file. */
   file: string
   state: TestState
-  /** High watermark above the level at test start: JS heap + external (ArrayBuffer/Buffer) memory. */
+  /** High watermark above the level at test start: JS heap + external (ArrayBuffer/Buffer) memory, plus worker_threads the test started. */
   peakBytes: number
   /** The JS-heap part of the peak. */
   heapPeakBytes: number
@@ -79,6 +90,7 @@ export interface TestMemoryResult {
   /** Biggest allocating sites, biggest first; trimmed to a handful. */
   sites: AllocationSite[]
   limit?: MemoryLimitResult
+  workerThreads?: WorkerThreadsResult
   /** Set when other tests ran in the same isolate at the same time: the numbers include their memory. */
   shared?: { overlapping: number }
   durationMs: number

@@ -1,4 +1,5 @@
 import { createColors } from 'picocolors'
+import { limitedPeak } from '../test-result.js'
 import { formatSize } from '../size.js'
 import { expandHistogram } from './histogram.js'
 import {
@@ -59,7 +60,7 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   }
   lines.push(
     `${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ` +
-      c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)})`),
+      c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
   )
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
@@ -69,14 +70,22 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   return lines.join('\n')
 }
 
+function renderWorkerThreads(test: TestMemoryResult): string {
+  const threads = test.workerThreads
+  if (!threads) return ''
+  const what = plural(threads.count, 'worker thread')
+  return threads.measured ? `, ${what} ${formatSize(threads.peakBytes)}` : `, ${what} not measurable here`
+}
+
 function renderLimit(test: TestMemoryResult, c: Colors): string {
   const limit = test.limit!
-  const percent = limit.bytes > 0 ? Math.round((test.peakBytes / limit.bytes) * 100) : 0
+  const peak = limitedPeak(test, limit)
+  const percent = limit.bytes > 0 ? Math.round((peak / limit.bytes) * 100) : 0
   // Show the user's own spelling, plus the binary form when it differs ("24 MB" is 24.0 MiB).
   const binary = formatSize(limit.bytes)
   const spec = limit.spec === binary ? binary : `${limit.spec} (${binary})`
   if (!limit.exceeded) return `Memory limit: ${spec}: ${c.green('ok')}, ${c.dim(`peak is ${percent}% of it`)}`
-  const over = formatSize(Math.max(0, test.peakBytes - limit.bytes))
+  const over = formatSize(Math.max(0, peak - limit.bytes))
   return `Memory limit: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (peak is ${percent}% of it)`)}`
 }
 

@@ -22,8 +22,8 @@ describe('buildReport', () => {
   it('computes run totals', () => {
     const report = buildReport(
       [
-        makeTestResult({ id: 'a', peakBytes: 300, totalBytes: 1000, allocationCount: 10, limit: { kind: 'memory', spec: '200 B', bytes: 200, exceeded: true } }),
-        makeTestResult({ id: 'b', peakBytes: 700, totalBytes: 2000, allocationCount: 5, limit: { kind: 'memory', spec: '1 KB', bytes: 1024, exceeded: false } }),
+        makeTestResult({ id: 'a', peakBytes: 300, totalBytes: 1000, allocationCount: 10, limit: { kind: 'memory', spec: '200 B', bytes: 200, currentThreadOnly: false, exceeded: true } }),
+        makeTestResult({ id: 'b', peakBytes: 700, totalBytes: 2000, allocationCount: 5, limit: { kind: 'memory', spec: '1 KB', bytes: 1024, currentThreadOnly: false, exceeded: false } }),
         makeTestResult({ id: 'c', peakBytes: 50, totalBytes: 30, allocationCount: 1 }),
       ],
       META,

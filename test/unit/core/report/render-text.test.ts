@@ -110,8 +110,8 @@ describe('renderTextReport', () => {
   })
 
   it('prints the limit verdict', () => {
-    const ok = makeTestResult({ id: 'ok', name: 'ok', peakBytes: 48 * MiB, limit: { kind: 'memory', spec: '64 MB', bytes: 64 * MiB, exceeded: false } })
-    const over = makeTestResult({ id: 'over', name: 'over', peakBytes: 30 * MiB, limit: { kind: 'memory', spec: '24 MB', bytes: 24 * MiB, exceeded: true } })
+    const ok = makeTestResult({ id: 'ok', name: 'ok', peakBytes: 48 * MiB, limit: { kind: 'memory', spec: '64 MB', bytes: 64 * MiB, currentThreadOnly: false, exceeded: false } })
+    const over = makeTestResult({ id: 'over', name: 'over', peakBytes: 30 * MiB, limit: { kind: 'memory', spec: '24 MB', bytes: 24 * MiB, currentThreadOnly: false, exceeded: true } })
     const text = render([ok, over])
     expect(blockOf(text, 'ok')).toContain('    Memory limit: 64 MB (64.0 MiB): ok, peak is 75% of it')
     expect(blockOf(text, 'over')).toContain('    Memory limit: 24 MB (24.0 MiB): EXCEEDED by 6.0 MiB (peak is 125% of it)')
@@ -119,7 +119,7 @@ describe('renderTextReport', () => {
   })
 
   it('always includes tests over their limit, even outside the top N', () => {
-    const over = makeTestResult({ id: 'o', name: 'o.test.ts > over', peakBytes: 2 * MiB, limit: { kind: 'memory', spec: '1 MB', bytes: MiB, exceeded: true } })
+    const over = makeTestResult({ id: 'o', name: 'o.test.ts > over', peakBytes: 2 * MiB, limit: { kind: 'memory', spec: '1 MB', bytes: MiB, currentThreadOnly: false, exceeded: true } })
     const text = render([...tests, over], { mostAllocations: 1 })
     expect(text.split('\n')[0]).toBe('heapmark: memory report (4 tests measured; top 1 by peak, plus 1 over its memory limit)')
     expect(blockNames(text)).toEqual(['b.test.ts > huge', 'o.test.ts > over'])
@@ -140,7 +140,7 @@ describe('renderTextReport', () => {
   it('closes with the run totals', () => {
     const lines = render(tests, { mostAllocations: 1 }).split('\n')
     expect(lines.at(-1)).toBe('heapmark totals: 3 tests measured, largest peak 40.0 MiB, 98.0 MiB allocated in total')
-    const failing = makeTestResult({ id: 'f', peakBytes: 2, limit: { kind: 'memory', spec: '1 B', bytes: 1, exceeded: true } })
+    const failing = makeTestResult({ id: 'f', peakBytes: 2, limit: { kind: 'memory', spec: '1 B', bytes: 1, currentThreadOnly: false, exceeded: true } })
     expect(render([failing]).split('\n').at(-1)).toMatch(/, 1 test over its memory limit$/)
   })
 
@@ -152,7 +152,7 @@ describe('renderTextReport', () => {
   it('emits no ANSI codes without colour, and colours with it', () => {
     const over = makeTestResult({
       id: 'c', name: 'c', shared: { overlapping: 1 },
-      limit: { kind: 'memory', spec: '1 B', bytes: 1, exceeded: true },
+      limit: { kind: 'memory', spec: '1 B', bytes: 1, currentThreadOnly: false, exceeded: true },
       sites: [makeSite(MiB, [{ kind: 'user' }, { kind: 'node', functionName: 'readFile', file: 'node:fs' }])],
     })
     expect(render([over], { stacks: 2, color: false })).not.toMatch(ANSI)

@@ -1,0 +1,88 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createColors } from 'picocolors'
+import type { CaptureCallFrame } from '../core/capture/format.js'
+import type { FrameKind } from '../core/report/model.js'
+
+/**
+ * How reporters show a frame. Capture frames are already source-mapped (`url` is the original
+ * file's file:// URL); here they only become readable: project-relative paths, 1-based lines,
+ * and a kind so Node internals and dependencies can be muted (context, not something to fix).
+ */
+export interface DisplayFrame {
+  /** "(anonymous)" when V8 gives no name. */
+  functionName: string
+  /** Relative to the capture's rootDir when under it, with "/" separators; else absolute, or the URL ("node:fs"); "" for native/VM frames. */
+  file: string
+  /** 1-based; 0 when V8 has no position. */
+  line: number
+  /** 1-based; 0 when V8 has no position. */
+  column: number
+  /** Never 'heapmark': the writer already dropped heapmark's own frames. */
+  kind: FrameKind
+}
+
+export type Colors = ReturnType<typeof createColors>
+
+export function toDisplayFrame(frame: CaptureCallFrame, rootDir: string | undefined): DisplayFrame {
+  const file = displayFile(frame.url, rootDir)
+  return {
+    functionName: frame.functionName || '(anonymous)',
+    file,
+    line: frame.lineNumber >= 0 ? frame.lineNumber + 1 : 0,
+    column: frame.columnNumber >= 0 ? frame.columnNumber + 1 : 0,
+    kind: frameKind(frame.url),
+  }
+}
+
+/** "src/a.ts:12", "node:fs:88", or "" when the frame has no source (native code, "(root)"). */
+export function frameLocation(frame: DisplayFrame): string {
+  if (!frame.file) return ''
+  return frame.line > 0 ? `${frame.file}:${frame.line}` : frame.file
+}
+
+/** "parse (src/a.ts:12)"; just the name when there is no source. */
+export function frameLabel(frame: DisplayFrame): string {
+  const where = frameLocation(frame)
+  return where ? `${frame.functionName} (${where})` : frame.functionName
+}
+
+/** Identity of a function across the tree: same name at the same position is the same function. */
+export function frameKey(frame: DisplayFrame): string {
+  return `${frame.functionName}\0${frame.file}\0${frame.line}\0${frame.column}`
+}
+
+/** User frames stand out; Node internals and dependencies are dimmed. */
+export function paintFrame(text: string, frame: Pick<DisplayFrame, 'kind'>, c: Colors): string {
+  return frame.kind === 'user' ? text : c.dim(text)
+}
+
+export function colorsFor(enabled: boolean): Colors {
+  return createColors(enabled)
+}
+
+function frameKind(url: string): FrameKind {
+  if (url === '' || url.startsWith('node:')) return 'node'
+  return /[\\/]node_modules[\\/]/.test(url) ? 'dependency' : 'user'
+}
+
+function displayFile(url: string, rootDir: string | undefined): string {
+  const file = toFilePath(url)
+  if (!file) return url
+  if (rootDir) {
+    const relative = path.relative(rootDir, file)
+    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/')
+  }
+  return file.split(path.sep).join('/')
+}
+
+function toFilePath(url: string): string | undefined {
+  if (url.startsWith('file://')) {
+    try {
+      return fileURLToPath(url)
+    } catch {
+      return undefined
+    }
+  }
+  return path.isAbsolute(url) ? url : undefined
+}
