@@ -2,6 +2,10 @@ import type { AllocationSite, SizeHistogramBucket, SourceFrame } from './report/
 import { addToHistogram, compactHistogram, createHistogram } from './report/histogram.js'
 import type { PlacedSample, ProfileCallFrame, ProfileNode } from './heap-sampler.js'
 import { createSampleDecoder } from './sample-size.js'
+import { CaptureBuilder } from './capture/builder.js'
+
+/** Frames kept per sample in a capture: deep enough for any real call tree, bounded for safety. */
+const CAPTURE_MAX_DEPTH = 128
 
 /** What the sampler saw a test allocate on the JS heap (estimates, scaled from samples). */
 export interface Attribution {
@@ -21,6 +25,8 @@ export interface AttributionSettings {
   decode: ReturnType<typeof createSampleDecoder>
   /** True for allocations heapmark itself made inside a test's window (its bookkeeping). */
   isOwnAllocation: (node: ProfileNode, parents: Map<number, ProfileNode>) => boolean
+  /** Keep every sample with its full stack for a capture file, relative to this root. */
+  captureRootDir?: string
 }
 
 /** Adds up sampled allocations for one test, grouping them by their innermost `depth` frames. */
@@ -30,8 +36,11 @@ export class AttributionAccumulator {
   private readonly histogram = createHistogram()
   private readonly sites = new Map<string, AllocationSite>()
   incomplete = false
+  readonly capture: CaptureBuilder | undefined
 
-  constructor(private readonly settings: AttributionSettings) {}
+  constructor(private readonly settings: AttributionSettings) {
+    this.capture = settings.captureRootDir === undefined ? undefined : new CaptureBuilder(settings.captureRootDir)
+  }
 
   add(sample: PlacedSample, parents: Map<number, ProfileNode>): void {
     if (this.settings.isOwnAllocation(sample.node, parents)) return
@@ -42,6 +51,7 @@ export class AttributionAccumulator {
     this.bytes += bytes
     this.count += weight
     addToHistogram(this.histogram, size, weight, bytes)
+    if (this.capture) this.capture.add(this.fullStackOf(sample.node, parents), sample.size, sample.ordinal)
     const frames = this.stackOf(sample.node, parents)
     const key = frames.map((f) => `${f.file}:${f.line}:${f.column}:${f.functionName}`).join('|')
     const site = this.sites.get(key)
@@ -65,6 +75,15 @@ export class AttributionAccumulator {
       sites,
       ...(this.incomplete ? { incomplete: true } : {}),
     }
+  }
+
+  /** Outermost first, as a profile tree wants it. */
+  private fullStackOf(node: ProfileNode, parents: Map<number, ProfileNode>): SourceFrame[] {
+    const frames: SourceFrame[] = []
+    for (let current: ProfileNode | undefined = node; current && frames.length < CAPTURE_MAX_DEPTH; current = parents.get(current.id)) {
+      if (current.callFrame.url !== '' || current === node) frames.push(this.settings.resolveFrame(current.callFrame))
+    }
+    return frames.reverse()
   }
 
   private stackOf(node: ProfileNode, parents: Map<number, ProfileNode>): SourceFrame[] {

@@ -28,6 +28,7 @@ export interface SamplingProfile {
 /** One sampled allocation, placed between two boundaries of the session. */
 export interface PlacedSample {
   size: number
+  ordinal: number
   node: ProfileNode
   /** Index of the gap it fell in: 0 = before the first boundary, k = after boundary k-1. */
   gap: number
@@ -154,7 +155,7 @@ function placeSamples(profile: SamplingProfile, marked: number): CollectedSample
       continue
     }
     inMarker = -1
-    if (!broken) samples.push({ size: sample.size, node, gap: confirmed })
+    if (!broken) samples.push({ size: sample.size, ordinal: sample.ordinal, node, gap: confirmed })
   }
   return { samples, parents, confirmedBoundaries: confirmed }
 }

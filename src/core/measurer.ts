@@ -4,6 +4,7 @@ import { MemoryMeter, type ActiveReading, type MemoryReading } from './memory-me
 import { WorkerThreadsMeter, type WorkerThreadsUsage } from './worker-threads.js'
 import { createFrameResolver, isHeapmarkUrl, type PositionMapper } from './frames.js'
 import type { ProfileNode } from './heap-sampler.js'
+import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
 
 export interface MeasurerOptions {
@@ -14,6 +15,8 @@ export interface MeasurerOptions {
   mapPosition?: PositionMapper
   /** Sites kept per test. */
   maxSites?: number
+  /** Keep each test's samples with full stacks, for capture files. */
+  captures?: boolean
 }
 
 /** A test being measured. Runner adapters hold it between begin() and end(). */
@@ -56,6 +59,7 @@ export class TestMeasurer {
   /** Tests running in each gap between boundaries of the current sampling session. */
   private gapTests: string[][] = [[]]
   private readonly accumulators = new Map<string, AttributionAccumulator>()
+  private readonly captures = new Map<string, CaptureBuilder>()
   private readonly maxSites: number
 
   constructor(options: MeasurerOptions) {
@@ -67,6 +71,7 @@ export class TestMeasurer {
       resolveFrame: createFrameResolver({ rootDir: options.rootDir, ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}) }),
       decode: createSampleDecoder(options.samplingInterval),
       isOwnAllocation: createOwnAllocationCheck(),
+      ...(options.captures ? { captureRootDir: options.rootDir } : {}),
     }
   }
 
@@ -121,6 +126,7 @@ export class TestMeasurer {
     const accumulator = this.accumulators.get(key)
     if (!accumulator || [...this.active].some((t) => t.key === key)) return undefined
     this.accumulators.delete(key)
+    if (accumulator.capture) this.captures.set(key, accumulator.capture)
     return accumulator.finish(this.maxSites)
   }
 
@@ -132,6 +138,13 @@ export class TestMeasurer {
       if (attribution) result.set(key, attribution)
     }
     return result
+  }
+
+  /** The capture tree of a test whose attribution was taken. Forgets it. */
+  takeCapture(key: string): CaptureBuilder | undefined {
+    const capture = this.captures.get(key)
+    this.captures.delete(key)
+    return capture
   }
 
   private activeKeys(): string[] {

@@ -22,6 +22,10 @@ export interface HeapmarkOptions {
   json?: string
   /** Heap sampling interval: bytes, or a size string like "16 KiB". */
   samplingInterval?: number | string
+  /** Keep one capture file (.heapprofile) per test in this directory. */
+  binPath?: string
+  /** Put this in front of every capture file name. */
+  binPrefix?: string
 }
 
 export interface ResolvedHeapmarkOptions {
@@ -31,6 +35,8 @@ export interface ResolvedHeapmarkOptions {
   hideSummary: boolean
   json: string | undefined
   samplingInterval: number
+  binPath: string | undefined
+  binPrefix: string
 }
 
 export type OptionType = 'boolean' | 'count' | 'string' | 'size'
@@ -77,6 +83,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     min: MIN_SAMPLING_INTERVAL, max: MAX_SAMPLING_INTERVAL,
     // Below 64 B nearly every allocation is sampled (slow); above 1 MiB most tests get no samples.
     description: 'Average bytes between heap samples, as bytes or a size like "16 KiB" (64 B to 1 MiB). Smaller is more precise and slower.',
+  },
+  {
+    key: 'binPath', env: 'HEAPMARK_BIN_PATH', flag: 'bin-path', type: 'string', default: undefined,
+    description: 'Keep one capture file (.heapprofile) per test in this directory (created if missing).',
+  },
+  {
+    key: 'binPrefix', env: 'HEAPMARK_BIN_PREFIX', flag: 'bin-prefix', type: 'string', default: '',
+    description: 'Put this in front of every capture file name.',
   },
 ]
 

@@ -5,6 +5,7 @@ import type { TestRecord } from '../core/test-result.js'
 /** What the plugin hands to every worker through Vitest's provide/inject. */
 export interface ProvidedSettings extends ResolvedHeapmarkOptions {
   rootDir: string
+  vitestVersion: string
   /** The user's own test runner, which heapmark's runner extends. */
   userRunner: string | undefined
 }

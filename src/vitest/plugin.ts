@@ -6,6 +6,7 @@ import { resolveOptions, type HeapmarkOptions } from '../core/options.js'
 import { HeapmarkReporter, REPORTER_MARK } from './reporter.js'
 import type { ProvidedSettings } from './meta.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
+import { prepareCaptureDir } from '../core/capture/writer.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
 
@@ -22,7 +23,9 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
     configureVitest({ vitest, project }: { vitest: Vitest; project: TestProject }) {
       const resolved = resolveOptions(options, process.env)
       if (!resolved.enabled) return
-      const settings: ProvidedSettings = { ...resolved, rootDir: project.config.root, userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner }
+      // A bad capture directory stops the run here, before any test, rather than in every worker.
+      if (resolved.binPath) resolved.binPath = prepareCaptureDir(resolved.binPath)
+      const settings: ProvidedSettings = { ...resolved, rootDir: project.config.root, vitestVersion: vitest.version, userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner }
       project.config.runner = RUNNER_PATH
       project.provide('heapmark', settings)
       const reporters = vitest.config.reporters as unknown[]

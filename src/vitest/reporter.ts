@@ -56,6 +56,7 @@ export class HeapmarkReporter implements Reporter {
     if (!this.options.hideSummary) {
       log('\n' + renderTextReport(report, { mostAllocations: this.options.mostAllocations, stacks: this.options.stacks, color: pc.isColorSupported }))
     }
+    if (this.options.binPath) log(`heapmark: capture files (.heapprofile, one per test) are in ${this.options.binPath}`)
     if (this.options.json) {
       await writeJsonReport(this.options.json, report)
       log(`heapmark: JSON report written to ${this.options.json}`)

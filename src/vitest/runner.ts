@@ -12,6 +12,10 @@ import { getWorkerState } from '../core/worker-state.js'
 import type { Attribution } from '../core/attribution.js'
 import { HeapmarkError } from '../errors.js'
 import { createModuleGraphMapper, type EvaluatedModulesLike } from './source-map.js'
+import { createCapture } from '../core/capture/create.js'
+import { captureFileName, writeCapture } from '../core/capture/writer.js'
+import { HEAPMARK_VERSION } from '../version.js'
+import path from 'node:path'
 import type { ProvidedSettings } from './meta.js'
 import './meta.js'
 
@@ -53,8 +57,27 @@ export default class HeapmarkRunner extends BaseRunner {
       const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
       this.earlyAttributions.clear()
       if (Object.keys(attributions).length > 0) suite.meta.heapmarkAttribution = attributions
+      if (settings.binPath) this.writeCaptures(suite, attributions)
     }
     await super.onAfterRunSuite?.(suite)
+  }
+
+  private writeCaptures(file: File, attributions: Record<string, Attribution>): void {
+    const relativeFile = path.relative(settings.rootDir, file.filepath).split(path.sep).join('/')
+    const context = { heapmarkVersion: HEAPMARK_VERSION, runner: { name: 'vitest', version: settings.vitestVersion }, samplingInterval: settings.samplingInterval, rootDir: settings.rootDir }
+    for (const test of testsOf(file)) {
+      const record = test.meta.heapmark
+      const builder = record && this.measurer?.takeCapture(test.id)
+      if (!record || !builder) continue
+      const name = [relativeFile, ...suiteNames(test), test.name].join(' > ')
+      const capture = createCapture({ testId: test.id, name, file: relativeFile }, record, attributions[test.id], builder, context)
+      try {
+        writeCapture(settings.binPath!, captureFileName(settings.binPrefix, name, test.id), capture)
+      } catch (error) {
+        // A capture that cannot be written must not fail a test that passed: say so and go on.
+        console.error(`heapmark: ${(error as Error).message}`)
+      }
+    }
   }
 
   private createMeasurer(): TestMeasurer {
@@ -64,6 +87,7 @@ export default class HeapmarkRunner extends BaseRunner {
       stacks: settings.stacks,
       rootDir: settings.rootDir,
       mapPosition: createModuleGraphMapper(() => workerState?.evaluatedModules),
+      captures: settings.binPath !== undefined,
     })
   }
 
@@ -88,6 +112,20 @@ export default class HeapmarkRunner extends BaseRunner {
     const failure = checkMemoryLimit(active.limit, record, attribution, settings.stacks)
     if (failure) throw failure
   }
+}
+
+function* testsOf(suite: Suite): Generator<Test> {
+  for (const task of suite.tasks) {
+    if (task.type === 'test') yield task
+    else if (task.type === 'suite') yield* testsOf(task)
+  }
+}
+
+/** Names of the describe blocks around a test, outermost first (not the file). */
+function suiteNames(test: Test): string[] {
+  const names: string[] = []
+  for (let suite = test.suite; suite && suite !== test.file; suite = suite.suite) names.unshift(suite.name)
+  return names
 }
 
 function isFile(suite: Suite): suite is File {
