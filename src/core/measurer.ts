@@ -7,6 +7,16 @@ import type { ProfileNode } from './heap-sampler.js'
 import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
 
+/**
+ * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
+ * worth it when some test in the batch used enough memory for its allocation sites to matter: at a
+ * 16 KiB interval a test under 1 MiB gets a few dozen samples, mostly the runner's own.
+ */
+export const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
+export const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
+/** Even small batches are read this often, so V8's sample store cannot grow without bound. */
+const MAX_SKIPPED_READS = 10
+
 export interface MeasurerOptions {
   samplingInterval: number
   /** Frames per allocation site. */
@@ -61,6 +71,11 @@ export class TestMeasurer {
   private readonly accumulators = new Map<string, AttributionAccumulator>()
   private readonly captures = new Map<string, CaptureBuilder>()
   private readonly maxSites: number
+  /** A test since the last read used enough memory to make reading the profile worthwhile. */
+  private worthReading = false
+  private skippedReads = 0
+  /** Finished tests all of whose samples have been read. */
+  private readonly readKeys = new Set<string>()
 
   constructor(options: MeasurerOptions) {
     this.sampler = new HeapSampler(options.samplingInterval)
@@ -98,6 +113,9 @@ export class TestMeasurer {
   end(test: ActiveTest): TestMeasurement {
     const reading = test.reading.stop()
     const durationMs = performance.now() - test.startedAt
+    if (reading.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES || reading.heapAllocatedBytes + reading.externalAllocatedBytes >= ATTRIBUTION_MIN_ALLOCATED_BYTES) {
+      this.worthReading = true
+    }
     const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)
     const boundary = this.sampler.mark()
@@ -105,8 +123,28 @@ export class TestMeasurer {
     return { key: test.key, reading, workerThreads, overlapping: test.overlapping, durationMs }
   }
 
+  /**
+   * Reads the profile when a test since the last read was big enough to be worth it (or `force`);
+   * otherwise drops the finished tests' attribution. Returns whether it read.
+   */
+  collectIfWorthwhile(force: boolean): boolean {
+    if (force || this.worthReading || this.skippedReads >= MAX_SKIPPED_READS) {
+      this.collect()
+      return true
+    }
+    this.skippedReads++
+    // Finished tests whose samples are still in the unread profile get no attribution; those whose
+    // window ended before an earlier read (e.g. a limit failure's) keep theirs.
+    for (const key of [...this.accumulators.keys()]) {
+      if (!this.isActive(key) && !this.readKeys.has(key)) this.accumulators.delete(key)
+    }
+    return false
+  }
+
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
   collect(): void {
+    this.worthReading = false
+    this.skippedReads = 0
     const { samples, parents, confirmedBoundaries } = this.sampler.collect()
     for (const sample of samples) {
       for (const key of this.gapTests[sample.gap] ?? []) this.accumulators.get(key)?.add(sample, parents)
@@ -119,13 +157,15 @@ export class TestMeasurer {
       }
     }
     this.gapTests = [this.activeKeys()]
+    for (const key of this.accumulators.keys()) if (!this.isActive(key)) this.readKeys.add(key)
   }
 
   /** The attribution of a finished test; call collect() first. Forgets it. */
   takeAttribution(key: string): Attribution | undefined {
     const accumulator = this.accumulators.get(key)
-    if (!accumulator || [...this.active].some((t) => t.key === key)) return undefined
+    if (!accumulator || this.isActive(key)) return undefined
     this.accumulators.delete(key)
+    this.readKeys.delete(key)
     if (accumulator.capture) this.captures.set(key, accumulator.capture)
     return accumulator.finish(this.maxSites)
   }
@@ -145,6 +185,11 @@ export class TestMeasurer {
     const capture = this.captures.get(key)
     this.captures.delete(key)
     return capture
+  }
+
+  private isActive(key: string): boolean {
+    for (const test of this.active) if (test.key === key) return true
+    return false
   }
 
   private activeKeys(): string[] {

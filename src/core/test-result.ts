@@ -52,6 +52,7 @@ export function buildTestResult(
     externalPeakBytes: record.externalPeakBytes,
     totalBytes: record.allocatedBytes,
     allocationCount: attribution?.allocationCount ?? 0,
+    sampled: attribution !== undefined,
     histogram: attribution?.histogram ?? [],
     sites: attribution?.sites ?? [],
     ...(record.limit ? { limit: { kind: 'memory' as const, ...record.limit } } : {}),

@@ -53,7 +53,8 @@ export default class HeapmarkRunner extends BaseRunner {
 
   override async onAfterRunSuite(suite: Suite): Promise<void> {
     if (this.measurer && isFile(suite)) {
-      this.measurer.collect()
+      // Captures need every test's samples; otherwise small files skip the forced GC of a read.
+      this.measurer.collectIfWorthwhile(settings.binPath !== undefined)
       const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
       this.earlyAttributions.clear()
       if (Object.keys(attributions).length > 0) suite.meta.heapmarkAttribution = attributions

@@ -109,6 +109,24 @@ test('over a tiny limit, but heapmark is off', limitMemory('1 B', () => { expect
     expect(badFlag.output).toMatch(/--stacks.*"0"|"0".*stacks/)
   })
 
+  test('files of small tests skip reading allocation sites (a forced GC) and say so', async () => {
+    const run = await runFixture({
+      'vitest.config.ts': config("{ enabled: true, json: 'report.json', mostAllocations: 0 }"),
+      'small.test.ts': `import { expect, test } from 'vitest'\ntest('tiny', () => { expect([1, 2, 3].map(String)).toHaveLength(3) })\n`,
+      'mixed.test.ts': `import { expect, test } from 'vitest'
+test('tiny too', () => { expect(1).toBe(1) })
+test('big', () => { expect(new Array(2 * 1024 * 1024 / 8).fill(0).length).toBeGreaterThan(0) })
+`,
+    }, ['run', '--reporter=default'])
+    expect(run.exitCode, run.output).toBe(0)
+    const report = readReport(run)
+    expect(report.test('small.test.ts > tiny')).toMatchObject({ sampled: false, allocationCount: 0, sites: [] })
+    expect(report.test('mixed.test.ts > tiny too').sampled).toBe(true)
+    expect(report.test('big').sampled).toBe(true)
+    expect(report.test('big').sites.length).toBeGreaterThan(0)
+    expect(run.output).toContain('Allocations: not sampled: no test in its file reached 1 MiB')
+  })
+
   test('heapmark run says so when the config lacks the plugin', async () => {
     const run = await runFixture({
       'vitest.config.ts': `import { defineConfig } from 'vitest/config'\nexport default defineConfig({})\n`,

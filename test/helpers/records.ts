@@ -28,6 +28,7 @@ export function makeTestResult(overrides: Partial<TestMemoryResult> & { id: stri
     externalPeakBytes: Math.round(peakBytes * 0.1),
     totalBytes: peakBytes * 2,
     allocationCount: 1200,
+    sampled: true,
     histogram: makeHistogram([[64, 1000, 32_000], [1024, 200, 100_000]]),
     sites: [makeSite(peakBytes)],
     durationMs: 12,

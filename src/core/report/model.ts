@@ -86,6 +86,11 @@ export interface TestMemoryResult {
   totalBytes: number
   /** Estimated number of allocations (sampled; scaled to an estimate of the true count). */
   allocationCount: number
+  /**
+   * Whether allocation sites were read for this test. They are skipped (count, histogram and sites
+   * empty) for files where no test peaked at 1 MiB or allocated 4 MiB: see docs/measuring.md.
+   */
+  sampled: boolean
   histogram: SizeHistogramBucket[]
   /** Biggest allocating sites, biggest first; trimmed to a handful. */
   sites: AllocationSite[]

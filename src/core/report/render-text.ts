@@ -64,9 +64,13 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   )
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
-  lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim('(estimated from sampling)')}`)
-  lines.push(...renderHistogram(test.histogram, c))
-  lines.push(...renderSites(test.sites, options.stacks, c))
+  if (test.sampled === false) {
+    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC)')}`)
+  } else {
+    lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim('(estimated from sampling)')}`)
+    lines.push(...renderHistogram(test.histogram, c))
+    lines.push(...renderSites(test.sites, options.stacks, c))
+  }
   return lines.join('\n')
 }
 

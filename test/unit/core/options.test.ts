@@ -16,6 +16,8 @@ const DEFAULTS = {
   hideSummary: false,
   json: undefined,
   samplingInterval: 16384,
+  binPath: undefined,
+  binPrefix: '',
 }
 
 describe('resolveOptions', () => {
@@ -26,9 +28,11 @@ describe('resolveOptions', () => {
   it('takes config values', () => {
     const config: HeapmarkOptions = {
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: '4 KiB',
+      binPath: 'caps', binPrefix: 'ci-',
     }
     expect(resolveOptions(config, {})).toEqual({
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: 4096,
+      binPath: 'caps', binPrefix: 'ci-',
     })
   })
 
@@ -40,9 +44,12 @@ describe('resolveOptions', () => {
       HEAPMARK_HIDE_SUMMARY: 'yes',
       HEAPMARK_JSON: 'report.json',
       HEAPMARK_SAMPLING_INTERVAL: '8 KiB',
+      HEAPMARK_BIN_PATH: 'captures',
+      HEAPMARK_BIN_PREFIX: 'pr-',
     }
     expect(resolveOptions(undefined, env)).toEqual({
       enabled: true, mostAllocations: 10, stacks: 4, hideSummary: true, json: 'report.json', samplingInterval: 8192,
+      binPath: 'captures', binPrefix: 'pr-',
     })
   })
 
@@ -110,7 +117,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
       expect.objectContaining({
         code: 'HEAPMARK_UNKNOWN_OPTION',
-        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix',
       }),
     )
     expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
@@ -129,7 +136,7 @@ describe('optionsToEnv', () => {
   })
 
   it('round-trips through resolveOptions', () => {
-    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512 }
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-' }
     expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
   })
 
@@ -147,6 +154,8 @@ describe('CLI flags', () => {
       'hide-summary': { type: 'boolean' },
       json: { type: 'string' },
       'sampling-interval': { type: 'string' },
+      'bin-path': { type: 'string' },
+      'bin-prefix': { type: 'string' },
     })
     expect(Object.keys(flags)).toHaveLength(OPTION_SPECS.filter((spec) => spec.flag !== null).length)
   })

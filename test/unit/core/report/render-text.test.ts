@@ -162,3 +162,13 @@ describe('renderTextReport', () => {
     expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(render([over], { stacks: 2, color: false }))
   })
 })
+
+describe('tests whose allocation sites were not read', () => {
+  it('says so instead of showing zero allocations', () => {
+    const report = buildReport([makeTestResult({ id: 'tiny', peakBytes: 1000, sampled: false, allocationCount: 0, histogram: [], sites: [] })], META)
+    const text = renderTextReport(report, { mostAllocations: 5, stacks: 1, color: false })
+    expect(text).toContain('Allocations: not sampled: no test in its file reached 1 MiB')
+    expect(text).not.toContain('Allocations: ~0')
+    expect(text).not.toContain('Biggest allocating functions')
+  })
+})
