@@ -8,6 +8,7 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_INVALID_OPTION'
   | 'HEAPMARK_UNKNOWN_OPTION'
   | 'HEAPMARK_MEMORY_LIMIT'
+  | 'HEAPMARK_LEAK_LIMIT'
   | 'HEAPMARK_LIMIT_MISUSE'
   | 'HEAPMARK_OUTPUT'
   | 'HEAPMARK_INTERNAL'
@@ -39,6 +40,15 @@ export class MemoryLimitError extends HeapmarkError {
     this.name = 'MemoryLimitError'
     // The code frame Vitest would print points into heapmark, which helps nobody:
     // the message already says what happened and where the memory came from.
+    this.stack = `${this.name}: ${this.message}`
+  }
+}
+
+/** A test left more memory alive than its leak limit allows. */
+export class LeakLimitError extends HeapmarkError {
+  constructor(message: string) {
+    super('HEAPMARK_LEAK_LIMIT', message)
+    this.name = 'LeakLimitError'
     this.stack = `${this.name}: ${this.message}`
   }
 }

@@ -67,6 +67,7 @@ export class HeapSampler {
   readonly interval: number
   private readonly session = new inspector.Session()
   private boundaries = 0
+  private liveInterval = 0
 
   constructor(interval: number) {
     this.interval = interval
@@ -85,11 +86,38 @@ export class HeapSampler {
 
   /** Ends the session, returns its samples placed between boundaries, and starts a new one. */
   collect(): CollectedSamples {
+    const collected = this.stop()
+    this.startSampling()
+    return collected
+  }
+
+  /**
+   * Ends the normal session and returns its samples, without starting another: the caller
+   * processes them first (resolving frames allocates caches) and then calls startLiveSession().
+   */
+  stop(): CollectedSamples {
     const { profile } = this.post('HeapProfiler.stopSampling') as { profile: SamplingProfile }
     const marked = this.boundaries
     this.boundaries = 0
-    this.startSampling()
     return placeSamples(profile, marked)
+  }
+
+  /** Starts a session that keeps only objects still alive when it is read, at its own interval. For leak checks. */
+  startLiveSession(interval: number): void {
+    this.liveInterval = interval
+    this.post('HeapProfiler.startSampling', { samplingInterval: interval })
+  }
+
+  /**
+   * Reads the live session (V8 runs a full GC first, so only survivors remain) and goes back to
+   * the normal session. Returns the survivors with their nodes.
+   */
+  endLiveSession(): { samples: PlacedSample[]; parents: Map<number, ProfileNode>; interval: number } {
+    const { profile } = this.post('HeapProfiler.stopSampling') as { profile: SamplingProfile }
+    const interval = this.liveInterval
+    this.startSampling()
+    const { samples, parents } = placeSamples(profile, 0)
+    return { samples, parents, interval }
   }
 
   dispose(): void {

@@ -3,7 +3,10 @@ import { HeapSampler } from './heap-sampler.js'
 import { MemoryMeter, type ActiveReading, type MemoryReading } from './memory-meter.js'
 import { WorkerThreadsMeter, type WorkerThreadsUsage } from './worker-threads.js'
 import { createFrameResolver, isHeapmarkUrl, type PositionMapper } from './frames.js'
-import type { ProfileNode } from './heap-sampler.js'
+import type { CollectedSamples, ProfileCallFrame, ProfileNode } from './heap-sampler.js'
+import type { SourceFrame } from './report/model.js'
+import { getGc, type GcFunction } from './gc.js'
+import type { LeakCheck } from './leaks.js'
 import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
 
@@ -37,6 +40,10 @@ export interface ActiveTest {
   readonly startedAt: number
   /** Set by a limit wrapper inside the test body. */
   limit?: MemoryLimit
+  /** Set by limitLeaks when it opens its window (a test takes one). */
+  leakCheckStarted?: boolean
+  /** What limitLeaks found, for the report. */
+  leakCheck?: LeakCheck
   /** @internal */ reading: ActiveReading
 }
 
@@ -46,6 +53,21 @@ export interface MemoryLimit {
   /** Judge only this thread's peak, not worker_threads the test started. */
   currentThreadOnly: boolean
 }
+
+/** Memory allocated in a leak window and still alive after it, from one allocating stack. */
+export interface LeakedLocation {
+  /** Innermost first. Empty for external memory. */
+  frames: SourceFrame[]
+  /** Estimated bytes still alive. */
+  bytes: number
+  /** Estimated objects still alive. */
+  count: number
+  /** Buffer/ArrayBuffer contents that stayed alive: measured as a whole, not per stack. */
+  external: boolean
+}
+
+/** Frames kept per leaked location: enough to tell callers apart and show them. */
+const LEAK_STACK_DEPTH = 32
 
 export interface TestMeasurement {
   key: string
@@ -62,6 +84,8 @@ export interface TestMeasurement {
  */
 export class TestMeasurer {
   private readonly meter = new MemoryMeter()
+  private readonly gc = getGc()
+  private leakExternalBase = 0
   private readonly workerThreads = new WorkerThreadsMeter()
   private readonly sampler: HeapSampler
   private readonly settings: AttributionSettings
@@ -145,7 +169,51 @@ export class TestMeasurer {
   collect(): void {
     this.worthReading = false
     this.skippedReads = 0
-    const { samples, parents, confirmedBoundaries } = this.sampler.collect()
+    this.distribute(this.sampler.collect())
+  }
+
+  /**
+   * Starts a leak window: reads the normal session (its forced GC also clears the garbage made so
+   * far) and samples only what will survive, at `interval`. See endLeakWindow().
+   */
+  beginLeakWindow(interval: number): void {
+    this.worthReading = false
+    this.skippedReads = 0
+    this.distribute(this.sampler.stop())
+    this.leakExternalBase = settledExternal(this.gc)
+    // Last, so nothing heapmark allocates above (frame caches, source maps) counts as the test's.
+    this.sampler.startLiveSession(interval)
+  }
+
+  /** What allocated during the window is still alive now, by allocating stack, biggest first. */
+  endLeakWindow(isRunnerFile: (file: string) => boolean): LeakedLocation[] {
+    const { samples, parents, interval } = this.sampler.endLiveSession()
+    const decodeLive = createSampleDecoder(interval)
+    const externalLeak = settledExternal(this.gc) - this.leakExternalBase
+    const locations = new Map<string, LeakedLocation>()
+    for (const sample of samples) {
+      if (this.settings.isOwnAllocation(sample.node, parents)) continue
+      const frames = leakFrames(sample.node, parents, this.settings.resolveFrame)
+      const allocator = frames.find((frame) => frame.kind !== 'node')
+      // What the runner itself keeps (assertion state, task results) is not the test's leak.
+      if (allocator && isRunnerFile(allocator.file)) continue
+      const key = frames.map((f) => `${f.file}:${f.line}:${f.column}:${f.functionName}`).join('|')
+      const { count } = decodeLive(sample.size)
+      const location = locations.get(key)
+      if (location) {
+        location.bytes += sample.size
+        location.count += count
+      } else {
+        locations.set(key, { frames, bytes: sample.size, count, external: false })
+      }
+    }
+    const result = [...locations.values()]
+    // Buffer/ArrayBuffer contents are invisible to the sampler: measured as a whole, after GC.
+    if (externalLeak > 0) result.push({ frames: [], bytes: externalLeak, count: 0, external: true })
+    return result.sort((a, b) => b.bytes - a.bytes)
+  }
+
+  private distribute({ samples, parents, confirmedBoundaries }: CollectedSamples): void {
     for (const sample of samples) {
       for (const key of this.gapTests[sample.gap] ?? []) this.accumulators.get(key)?.add(sample, parents)
     }
@@ -198,21 +266,42 @@ export class TestMeasurer {
 }
 
 /**
- * heapmark's bookkeeping runs inside each test's window (reading heap statistics, stopping the GC
- * profiler). Its allocations are recognised by the innermost frame outside Node's internals: the
- * test body itself is called from heapmark's runner, so "heapmark anywhere on the stack" would
- * wrongly drop the test's own synchronous allocations.
+ * heapmark's bookkeeping runs inside each test's window (reading heap statistics, resolving frames
+ * through source-map libraries). An allocation is heapmark's own when, walking out from it past
+ * Node internals and dependencies, the first frame reached is heapmark's. "heapmark anywhere on the
+ * stack" would be wrong: the test body itself is called from heapmark's runner and wrappers.
  */
 function createOwnAllocationCheck(): (node: ProfileNode, parents: Map<number, ProfileNode>) => boolean {
-  const verdicts = new Map<number, boolean>()
+  const verdicts = new Map<ProfileNode, boolean>()
   return (node, parents) => {
-    let verdict = verdicts.get(node.id)
+    let verdict = verdicts.get(node)
     if (verdict === undefined) {
       let current: ProfileNode | undefined = node
-      while (current && (current.callFrame.url === '' || current.callFrame.url.startsWith('node:'))) current = parents.get(current.id)
+      while (current && !isHeapmarkUrl(current.callFrame.url) && !isUserCode(current.callFrame.url)) current = parents.get(current.id)
       verdict = current !== undefined && isHeapmarkUrl(current.callFrame.url)
-      verdicts.set(node.id, verdict)
+      verdicts.set(node, verdict)
     }
     return verdict
   }
+}
+
+function isUserCode(url: string): boolean {
+  return url !== '' && !url.startsWith('node:') && !url.includes('/node_modules/')
+}
+
+function leakFrames(node: ProfileNode, parents: Map<number, ProfileNode>, resolve: (frame: ProfileCallFrame) => SourceFrame): SourceFrame[] {
+  const frames: SourceFrame[] = []
+  for (let current: ProfileNode | undefined = node; current && frames.length < LEAK_STACK_DEPTH; current = parents.get(current.id)) {
+    if (current.callFrame.url !== '') frames.push(resolve(current.callFrame))
+  }
+  return frames
+}
+
+/**
+ * External memory once freed stores are really released. Called right after a profile read (which
+ * forced one full GC): ArrayBuffer stores often need a second one.
+ */
+function settledExternal(gc: GcFunction): number {
+  gc()
+  return process.memoryUsage().external
 }

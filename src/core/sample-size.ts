@@ -37,6 +37,9 @@ function decode(reported: number, interval: number): DecodedSample {
   }
   // Several (size, count) pairs can give the same product; take the one nearest the estimate.
   const guess = scaledCount(high, interval)
+  // A product below the interval has no exact solution (every size stands for >= interval bytes);
+  // never search an unbounded range of counts for it.
+  if (!Number.isFinite(guess) || guess > reported) return { size: Math.max(1, reported), count: 1 }
   let best: DecodedSample | undefined
   for (let count = Math.max(1, guess - 3); count <= guess + 3; count++) {
     const size = reported / count

@@ -1,6 +1,7 @@
 import type { Attribution } from './attribution.js'
 import type { MemoryLimit, TestMeasurement } from './measurer.js'
 import type { WorkerThreadsUsage } from './worker-threads.js'
+import type { LeakCheck } from './leaks.js'
 import type { TestMemoryResult, TestState } from './report/model.js'
 
 /**
@@ -16,6 +17,7 @@ export interface TestRecord {
   overlapping: number
   durationMs: number
   workerThreads?: WorkerThreadsUsage
+  leaks?: LeakCheck
   limit?: { spec: string; bytes: number; currentThreadOnly: boolean; exceeded: boolean }
 }
 
@@ -24,7 +26,7 @@ export function limitedPeak(record: Pick<TestRecord, 'peakBytes' | 'workerThread
   return limit.currentThreadOnly ? record.peakBytes - (record.workerThreads?.peakBytes ?? 0) : record.peakBytes
 }
 
-export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit): TestRecord {
+export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit, leaks?: LeakCheck): TestRecord {
   const { reading, workerThreads } = measurement
   const record: TestRecord = {
     peakBytes: reading.peakBytes + (workerThreads?.peakBytes ?? 0),
@@ -35,6 +37,7 @@ export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit):
     overlapping: measurement.overlapping,
     durationMs: Math.round(measurement.durationMs * 100) / 100,
     ...(workerThreads ? { workerThreads } : {}),
+    ...(leaks ? { leaks } : {}),
   }
   if (limit) record.limit = { ...limit, exceeded: limitedPeak(record, limit) >= limit.bytes }
   return record
@@ -57,6 +60,7 @@ export function buildTestResult(
     sites: attribution?.sites ?? [],
     ...(record.limit ? { limit: { kind: 'memory' as const, ...record.limit } } : {}),
     ...(record.workerThreads ? { workerThreads: record.workerThreads } : {}),
+    ...(record.leaks ? { leaks: record.leaks } : {}),
     ...(record.overlapping > 0 ? { shared: { overlapping: record.overlapping } } : {}),
     durationMs: record.durationMs,
   }

@@ -1,4 +1,10 @@
-import type { ActiveTest } from './measurer.js'
+import type { ActiveTest, LeakedLocation } from './measurer.js'
+
+/** Lets a leak wrapper inside a test body open and close a leak window on the runner's measurer. */
+export interface LeakProbe {
+  begin(interval: number): void
+  end(): LeakedLocation[]
+}
 
 /**
  * What a runner adapter shares with the limit wrappers running inside test bodies. Kept on a
@@ -13,11 +19,13 @@ export interface WorkerState {
   current: ActiveTest | undefined
   /** Tests running right now in this isolate. */
   running: number
+  /** Set by the runner adapter once it measures. */
+  leakProbe: LeakProbe | undefined
 }
 
 const KEY = Symbol.for('heapmark.worker-state')
 
 export function getWorkerState(): WorkerState {
   const holder = process as unknown as Record<symbol, WorkerState | undefined>
-  return (holder[KEY] ??= { enabled: false, current: undefined, running: 0 })
+  return (holder[KEY] ??= { enabled: false, current: undefined, running: 0, leakProbe: undefined })
 }

@@ -83,18 +83,23 @@ export default class HeapmarkRunner extends BaseRunner {
 
   private createMeasurer(): TestMeasurer {
     const workerState = (this as unknown as { workerState?: { evaluatedModules?: EvaluatedModulesLike } }).workerState
-    return new TestMeasurer({
+    const measurer = new TestMeasurer({
       samplingInterval: settings.samplingInterval,
       stacks: settings.stacks,
       rootDir: settings.rootDir,
       mapPosition: createModuleGraphMapper(() => workerState?.evaluatedModules),
       captures: settings.binPath !== undefined,
     })
+    getWorkerState().leakProbe = {
+      begin: (interval) => measurer.beginLeakWindow(interval),
+      end: () => measurer.endLeakWindow(isRunnerFile),
+    }
+    return measurer
   }
 
   private finishTest(test: Test, measurer: TestMeasurer, active: ActiveTest): void {
     const measurement = measurer.end(active)
-    test.meta.heapmark = toTestRecord(measurement, active.limit)
+    test.meta.heapmark = toTestRecord(measurement, active.limit, active.leakCheck)
   }
 
   private enforceLimit(test: Test, measurer: TestMeasurer, active: ActiveTest): void {
@@ -113,6 +118,13 @@ export default class HeapmarkRunner extends BaseRunner {
     const failure = checkMemoryLimit(active.limit, record, attribution, settings.stacks)
     if (failure) throw failure
   }
+}
+
+/** Vitest's own packages: what they keep alive (assertion state, results) is not the test's leak. */
+const RUNNER_FILE = /(^|\/)node_modules\/(vitest|@vitest\/[^/]+|chai|tinyspy|tinyrainbow|tinybench|expect-type)\//
+
+function isRunnerFile(file: string): boolean {
+  return RUNNER_FILE.test(file)
 }
 
 function* testsOf(suite: Suite): Generator<Test> {

@@ -59,6 +59,29 @@ export interface MemoryLimitResult {
   exceeded: boolean
 }
 
+/** A location that kept memory alive after the test (or grew per iteration). */
+export interface LeakLocationResult {
+  /** Innermost first; empty for external memory. */
+  frames: SourceFrame[]
+  /** Bytes still alive (plain mode) or growth per iteration (iteration mode). */
+  bytes: number
+  count: number
+  /** Buffer/ArrayBuffer contents, measured as a whole. */
+  external: boolean
+}
+
+export interface LeakCheckResult {
+  /** The limit as written, e.g. "1 MB". */
+  spec: string
+  bytes: number
+  /** 1 in plain mode. */
+  iterations: number
+  warmup: number
+  exceeded: boolean
+  /** Offending locations (or the biggest ones when none offended), biggest first. */
+  locations: LeakLocationResult[]
+}
+
 /** worker_threads a test started, sampled every 10 ms. */
 export interface WorkerThreadsResult {
   count: number
@@ -95,6 +118,8 @@ export interface TestMemoryResult {
   /** Biggest allocating sites, biggest first; trimmed to a handful. */
   sites: AllocationSite[]
   limit?: MemoryLimitResult
+  /** The limitLeaks check, when the test has one. */
+  leaks?: LeakCheckResult
   workerThreads?: WorkerThreadsResult
   /** Set when other tests ran in the same isolate at the same time: the numbers include their memory. */
   shared?: { overlapping: number }

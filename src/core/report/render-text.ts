@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors'
 import { limitedPeak } from '../test-result.js'
+import type { LeakCheckResult } from './model.js'
 import { formatSize } from '../size.js'
 import { expandHistogram } from './histogram.js'
 import {
@@ -63,6 +64,7 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
       c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
   )
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
+  if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
   if (test.sampled === false) {
     lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC)')}`)
@@ -72,6 +74,18 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
     lines.push(...renderSites(test.sites, options.stacks, c))
   }
   return lines.join('\n')
+}
+
+function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
+  const unit = leaks.iterations === 1 ? 'per location' : `per iteration per location (${leaks.iterations} iterations, ${leaks.warmup} warm-up)`
+  const verdict = leaks.exceeded ? c.red(c.bold('EXCEEDED')) : c.green('ok')
+  const lines = [`${INDENT}Leak limit: ${leaks.spec} ${unit}: ${verdict}`]
+  for (const location of leaks.locations.slice(0, 3)) {
+    const first = location.frames[0]
+    const where = location.external ? 'external memory (Buffer/ArrayBuffer contents)' : first ? renderFrame(first, c) : '(unknown location)'
+    lines.push(`${INDENT}${INDENT}- ${where} -> ${formatSize(location.bytes)}${leaks.iterations === 1 ? ' still alive' : ' per iteration'}`)
+  }
+  return lines
 }
 
 function renderWorkerThreads(test: TestMemoryResult): string {
