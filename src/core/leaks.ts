@@ -10,7 +10,10 @@ export type LeakStack = LeakLocationResult
 export interface LimitLeaksOptions {
   /** Called once per location over the limit; return false to ignore it. A filter that throws fails the test. */
   filter?: (stack: LeakStack) => boolean
-  /** Accepted for pytest-memray parity; leaks are judged in the thread running the test. */
+  /**
+   * Ignore worker_threads the test started. By default a worker started during the check that is
+   * still running afterwards counts as a leak of the heap it holds (one location per worker).
+   */
   currentThreadOnly?: boolean
   /** Run the body this many times and judge growth per iteration (tells one-off caches from leaks). */
   iterations?: number
@@ -60,6 +63,7 @@ export function limitLeaks<Args extends unknown[]>(
       // Closed even when the body throws, so the normal sampling session always comes back.
       leaked = probe.end()
     }
+    if (!options.currentThreadOnly) leaked.push(...(await probe.liveWorkers()))
     const check = judge(String(limit), bytes, iterations, warmup, leaked, options.filter)
     if (state.current) state.current.leakCheck = check
     if (check.exceeded) throw new LeakLimitError(describeFailure(check, leaked, iterations))
@@ -126,6 +130,10 @@ function describeFailure(check: LeakCheck, leaked: LeakedLocation[], iterations:
 function describeLocation(stack: LeakStack, iterations: number): string {
   const amount = iterations === 1 ? `${formatSize(stack.bytes)} leaked` : `${formatSize(stack.bytes)} per iteration (${formatSize(stack.bytes * iterations)} over ${iterations})`
   if (stack.external) return `- ${amount} as external memory (Buffer/ArrayBuffer contents), which V8's sampler cannot attribute to a function`
+  if (stack.workerThread !== undefined) {
+    const held = iterations === 1 ? formatSize(stack.bytes) : `${formatSize(stack.bytes)} per iteration`
+    return `- ${held} held by worker thread ${stack.workerThread}, started by the test and still running (currentThreadOnly: true ignores it)`
+  }
   const [first, ...callers] = stack.frames
   const where = (frame: SourceFrame) => `${frame.functionName} at ${frame.file}:${frame.line}`
   const userCallers = callers.filter((frame) => frame.kind === 'user').slice(0, 3)

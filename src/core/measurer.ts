@@ -64,6 +64,8 @@ export interface LeakedLocation {
   count: number
   /** Buffer/ArrayBuffer contents that stayed alive: measured as a whole, not per stack. */
   external: boolean
+  /** A worker thread the test started that was still running, holding this much heap. */
+  workerThread?: number
 }
 
 /** Frames kept per leaked location: enough to tell callers apart and show them. */
@@ -86,6 +88,7 @@ export class TestMeasurer {
   private readonly meter = new MemoryMeter()
   private readonly gc = getGc()
   private leakExternalBase = 0
+  private leakWindowStart = 0
   private readonly workerThreads = new WorkerThreadsMeter()
   private readonly sampler: HeapSampler
   private readonly settings: AttributionSettings
@@ -183,6 +186,13 @@ export class TestMeasurer {
     this.leakExternalBase = settledExternal(this.gc)
     // Last, so nothing heapmark allocates above (frame caches, source maps) counts as the test's.
     this.sampler.startLiveSession(interval)
+    this.leakWindowStart = performance.now()
+  }
+
+  /** Worker threads started in the leak window and still running, as leaked locations. */
+  async liveWorkerLeaks(key: string): Promise<LeakedLocation[]> {
+    const workers = await this.workerThreads.liveWorkersSince(key, this.leakWindowStart)
+    return workers.map((worker) => ({ frames: [], bytes: worker.bytes, count: 0, external: false, workerThread: worker.threadId }))
   }
 
   /** What allocated during the window is still alive now, by allocating stack, biggest first. */

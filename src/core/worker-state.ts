@@ -4,6 +4,8 @@ import type { ActiveTest, LeakedLocation } from './measurer.js'
 export interface LeakProbe {
   begin(interval: number): void
   end(): LeakedLocation[]
+  /** Worker threads started in the window that still run, with their heap (asynchronous reads). */
+  liveWorkers(): Promise<LeakedLocation[]>
 }
 
 /**

@@ -18,7 +18,17 @@ interface TrackedWorker {
   peak: number
   /** This runtime can read its heap at all. */
   readable: boolean
+  startedAt: number
+  exited: boolean
 }
+
+/** A worker thread still running after a test, and the heap it holds. */
+export interface LiveWorker {
+  threadId: number
+  bytes: number
+}
+
+const READ_TIMEOUT_MS = 200
 
 const POLL_INTERVAL_MS = 10
 
@@ -64,13 +74,45 @@ export class WorkerThreadsMeter {
   private track(worker: Worker): void {
     if (this.running.size === 0) return
     const viaInspector = !hasGetHeapStatistics(worker)
-    const tracked: TrackedWorker = { threadId: worker.threadId, worker, tests: new Set(this.running.keys()), peak: 0, readable: !viaInspector || isMainThread }
+    const tracked: TrackedWorker = {
+      threadId: worker.threadId, worker, tests: new Set(this.running.keys()), peak: 0, readable: !viaInspector || isMainThread, startedAt: performance.now(), exited: false,
+    }
     this.tracked.set(tracked.threadId, tracked)
     for (const key of tracked.tests) this.running.get(key)!.push(tracked)
-    worker.once('exit', () => this.untrack(tracked))
+    worker.once('exit', () => {
+      tracked.exited = true
+      this.untrack(tracked)
+    })
     // NodeWorker exists only in a process's main thread (Vitest's forks pools), not in worker threads.
     if (viaInspector && isMainThread) this.inspectorRoute ??= new InspectorRoute()
     this.timer ??= setInterval(() => this.poll(), POLL_INTERVAL_MS).unref()
+  }
+
+  /**
+   * Workers the test started since `since` (performance.now()) that are still running, with the
+   * heap each holds now: what a leak check counts unless currentThreadOnly.
+   */
+  async liveWorkersSince(key: string, since: number): Promise<LiveWorker[]> {
+    const live = (this.running.get(key) ?? []).filter((t) => !t.exited && t.startedAt >= since && t.readable)
+    const readings = await Promise.all(live.map((t) => this.readNow(t)))
+    return live.map((t, index) => ({ threadId: t.threadId, bytes: readings[index] ?? t.peak }))
+  }
+
+  private readNow(tracked: TrackedWorker): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), READ_TIMEOUT_MS)
+      const done = (bytes: number | undefined) => {
+        clearTimeout(timer)
+        resolve(bytes)
+      }
+      if (hasGetHeapStatistics(tracked.worker)) {
+        tracked.worker.getHeapStatistics().then((s) => done(s.used_heap_size + (s.external_memory ?? 0)), () => done(undefined))
+      } else if (this.inspectorRoute) {
+        this.inspectorRoute.read(tracked.threadId, done)
+      } else {
+        done(undefined)
+      }
+    })
   }
 
   private untrack(tracked: TrackedWorker): void {

@@ -93,6 +93,7 @@ export default class HeapmarkRunner extends BaseRunner {
     getWorkerState().leakProbe = {
       begin: (interval) => measurer.beginLeakWindow(interval),
       end: () => measurer.endLeakWindow(isRunnerFile),
+      liveWorkers: () => measurer.liveWorkerLeaks(getWorkerState().current?.key ?? ''),
     }
     return measurer
   }

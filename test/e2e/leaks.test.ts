@@ -118,3 +118,34 @@ describe(`limitLeaks (${matrix.name})`, () => {
     expect(failureOf('bad iterations')).toContain('limitLeaks option iterations: expected a whole number >= 1, got 0')
   })
 })
+
+describe(`limitLeaks and worker threads (${matrix.name})`, () => {
+  test('a worker left running counts as a leak unless currentThreadOnly', async () => {
+    const run = await runFixture({
+      'vitest.config.ts': config("{ enabled: true, json: 'report.json' }"),
+      'pool.ts': `import { Worker } from 'node:worker_threads'
+export const pool: Worker[] = []
+/** Starts a worker that keeps 20 MiB and stays alive in the module-level pool. */
+export function startKeeper(): Promise<void> {
+  const worker = new Worker("const { parentPort } = require('node:worker_threads'); globalThis.kept = new Array(20 * 1024 * 1024 / 8).fill(0); parentPort.postMessage('ready'); setInterval(() => {}, 1000)", { eval: true })
+  pool.push(worker)
+  return new Promise((resolve) => worker.once('message', () => resolve()))
+}
+`,
+      'workers.test.ts': `import { afterAll, test } from 'vitest'
+import { limitLeaks } from 'heapmark'
+import { pool, startKeeper } from './pool'
+afterAll(() => Promise.all(pool.map((w) => w.terminate())))
+test('leaves a worker running', limitLeaks('4 MB', () => startKeeper()))
+test('leaves a worker running, this thread only', limitLeaks('4 MB', () => startKeeper(), { currentThreadOnly: true }))
+`,
+    }, ['run', '--reporter=default'])
+    const report = readReport(run)
+    const nodeMajor = Number(matrix.nodeVersion.replace(/^v/, '').split('.')[0])
+    expect(report.test('this thread only').state, run.output).toBe('passed')
+    // Forks pool: Node 20 reads worker heaps over the inspector, Node 22.16+ with getHeapStatistics.
+    expect(nodeMajor).toBeGreaterThanOrEqual(20)
+    expect(report.test('leaves a worker running').state, run.output).toBe('failed')
+    expect(run.output).toMatch(/- 2\d\.\d MiB held by worker thread \d+, started by the test and still running/)
+  })
+})

@@ -68,6 +68,8 @@ export interface LeakLocationResult {
   count: number
   /** Buffer/ArrayBuffer contents, measured as a whole. */
   external: boolean
+  /** Set when this is a worker thread the test started and left running (its thread id). */
+  workerThread?: number
 }
 
 export interface LeakCheckResult {

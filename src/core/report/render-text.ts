@@ -82,7 +82,11 @@ function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
   const lines = [`${INDENT}Leak limit: ${leaks.spec} ${unit}: ${verdict}`]
   for (const location of leaks.locations.slice(0, 3)) {
     const first = location.frames[0]
-    const where = location.external ? 'external memory (Buffer/ArrayBuffer contents)' : first ? renderFrame(first, c) : '(unknown location)'
+    const where = location.external
+      ? 'external memory (Buffer/ArrayBuffer contents)'
+      : location.workerThread !== undefined
+        ? `worker thread ${location.workerThread} (still running)`
+        : first ? renderFrame(first, c) : '(unknown location)'
     lines.push(`${INDENT}${INDENT}- ${where} -> ${formatSize(location.bytes)}${leaks.iterations === 1 ? ' still alive' : ' per iteration'}`)
   }
   return lines
