@@ -64,7 +64,7 @@ function baseEnv() {
 const timeFile = join(mkdtempSync(join(tmpdir(), 'heapmark-bench-')), 'time.txt')
 
 /** Runs one Vitest process; returns { wall, cpu } in ms (cpu null without /usr/bin/time). Aborts on failure. */
-function runVitest(args, extraEnv, cwd = repo) {
+function runVitest(args, extraEnv, cwd = repo, { allowFailure = false } = {}) {
   const env = { ...baseEnv(), ...extraEnv }
   const cmd = hasTime ? TIME : process.execPath
   const cmdArgs = hasTime
@@ -73,7 +73,7 @@ function runVitest(args, extraEnv, cwd = repo) {
   const start = performance.now()
   const r = spawnSync(cmd, cmdArgs, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   const wall = performance.now() - start
-  if (r.status !== 0) {
+  if (r.status !== 0 && !(allowFailure && r.status === 1)) {
     console.error(`\nbench: run failed (exit ${r.status}, signal ${r.signal}): ${[cmd, ...cmdArgs].join(' ')}`)
     console.error(`env extra: ${JSON.stringify(extraEnv)}`)
     console.error(r.stdout)
@@ -232,6 +232,60 @@ function accuracy(pool) {
 accuracy(null)
 accuracy('threads')
 
+// ---- 3. limitLeaks: cost and sensitivity ---------------------------------------
+// Generated fixture: the same realistic body as a plain test and under limitLeaks (cost, from the
+// per-test durations heapmark reports), and leaks of known size per iteration against a limit of
+// half that size, ten times each (sensitivity), next to a body that leaks nothing (false alarms).
+const leakRoot = join(workRoot, 'leaks')
+mkdirSync(leakRoot, { recursive: true })
+writeFileSync(join(leakRoot, 'package.json'), '{ "private": true, "type": "module" }\n')
+writeFileSync(join(leakRoot, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'
+import { heapmark } from 'heapmark/vitest'
+export default defineConfig({ plugins: [heapmark({ enabled: true, json: 'report.json', hideSummary: true })] })
+`)
+const LEAK_SIZES = [128, 256, 1024, 4096, 16384]
+writeFileSync(join(leakRoot, 'leaks.test.ts'), `import { expect, test } from 'vitest'
+import { limitLeaks } from 'heapmark'
+/** ~20 ms of ordinary work: build, serialise, parse and sort records. */
+function work(): number {
+  const rows = Array.from({ length: 4000 }, (_, i) => ({ id: i, name: 'row ' + i, tags: ['a', 'b', String(i % 7)] }))
+  const parsed = JSON.parse(JSON.stringify(rows)) as typeof rows
+  parsed.sort((a, b) => b.name.localeCompare(a.name))
+  return parsed.length
+}
+for (let i = 1; i <= 7; i++) {
+  test('cost plain ' + i, () => { expect(work()).toBe(4000) })
+  test('cost limitLeaks ' + i, limitLeaks('1 MB', () => { expect(work()).toBe(4000) }))
+}
+const kept: unknown[] = []
+for (const size of ${JSON.stringify(LEAK_SIZES)}) {
+  for (let run = 1; run <= 10; run++) {
+    // Exactly \`size\` bytes kept per iteration: a 32-byte array object and its 16 + 8n byte store.
+    test('leak ' + size + ' run ' + run, limitLeaks(Math.floor(size / 2), () => { kept.push(new Array((size - 48) / 8).fill(0)) }, { iterations: 50, warmup: 2 }))
+  }
+}
+for (let run = 1; run <= 10; run++) {
+  test('no leak run ' + run, limitLeaks(512, () => { expect(work()).toBe(4000) }, { iterations: 20, warmup: 2 }))
+}
+`)
+runVitest(['run', '--root', '.', '--reporter=dot'], {}, leakRoot, { allowFailure: true })
+const leakReport = JSON.parse(readFileSync(join(leakRoot, 'report.json'), 'utf8'))
+const byName = (part) => leakReport.tests.filter((t) => t.name.includes(part))
+const plainMs = median(byName('cost plain').map((t) => t.durationMs))
+const leaksMs = median(byName('cost limitLeaks').map((t) => t.durationMs))
+out('3. limitLeaks — fixture generated in bench/.tmp/leaks')
+out(`   cost of a ~${plainMs.toFixed(0)} ms test: plain ${plainMs.toFixed(1)} ms, under limitLeaks ${leaksMs.toFixed(1)} ms → ${(leaksMs / plainMs).toFixed(2)}x (goal: at most 3x), medians of 7`)
+const sensitivity = LEAK_SIZES.map((size) => {
+  const runs = byName(`leak ${size} run`)
+  return [`${size} B`, `${Math.floor(size / 2)} B`, `${runs.filter((t) => t.state === 'failed').length}/${runs.length}`]
+})
+out(table(['leak per iteration', 'limit', 'caught (test failed)'], sensitivity))
+const falseAlarms = byName('no leak run').filter((t) => t.state === 'failed').length
+out(`   false alarms on a body that keeps nothing, limit 512 B per iteration (20 iterations): ${falseAlarms}/10`)
+const reliable = LEAK_SIZES.find((size) => byName(`leak ${size} run`).every((t) => t.state === 'failed'))
+out(`   smallest leak per iteration caught 10 times out of 10 (50 iterations, 1 KiB sampling): ${reliable === undefined ? 'none of those tried' : `${reliable} B`}`)
+out()
+
 // ---- 3. summary ------------------------------------------------------------
 const worstAbs = accuracyRows.reduce((a, b) => (Math.abs(b.err) > Math.abs(a.err) ? b : a))
 const sized = accuracyRows.filter((r) => r.mib > 0)
@@ -246,5 +300,6 @@ out(`  worst accuracy error (absolute): ${fmtRow(worstAbs)}`)
 out(`  worst accuracy error (relative): ${fmtRow(worstPct)}`)
 out(`  outside aim max(2%, 0.5 MiB): ${aimMiss.length ? aimMiss.map(fmtRow).join('; ') : 'none'}`)
 out(`  outside promise max(5%, 1 MiB): ${promiseMiss.length ? promiseMiss.map(fmtRow).join('; ') : 'none'}`)
+out(`  limitLeaks cost: ${(leaksMs / plainMs).toFixed(2)}x on a ~${plainMs.toFixed(0)} ms test (goal ≤ 3x); smallest leak caught 10/10 per iteration: ${reliable ?? 'none tried'} B; false alarms ${falseAlarms}/10`)
 out(`  bench took ${sec(performance.now() - benchStart)}`)
 rmSync(dirname(timeFile), { recursive: true, force: true })
