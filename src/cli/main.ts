@@ -1,5 +1,11 @@
 import { isHeapmarkError } from '../errors.js'
+import { flamegraphCommand } from './commands/flamegraph.js'
 import { runCommand } from './commands/run.js'
+import { statsCommand } from './commands/stats.js'
+import { summaryCommand } from './commands/summary.js'
+import { tableCommand } from './commands/table.js'
+import { transformCommand } from './commands/transform.js'
+import { treeCommand } from './commands/tree.js'
 import { HEAPMARK_VERSION } from '../version.js'
 
 /** A CLI command: its name is its key in COMMANDS; help text lives next to the code. */
@@ -11,6 +17,12 @@ export interface Command {
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  flamegraph: flamegraphCommand,
+  stats: statsCommand,
+  summary: summaryCommand,
+  table: tableCommand,
+  tree: treeCommand,
+  transform: transformCommand,
 }
 
 function usage(): string {
@@ -20,7 +32,7 @@ function usage(): string {
 
 /**
  * The one place that turns errors into messages and exit codes: 0 ok, 1 a user error (bad flag
- * value, bad path), 2 misuse (unknown command), anything else is the child runner's own code.
+ * value, bad path), 2 misuse (unknown command or flag, missing argument), anything else is the child runner's own code.
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
@@ -42,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (isHeapmarkError(error)) {
       console.error(`heapmark ${name}: ${error.message}`)
-      return 1
+      // A wrong command line (unknown flag, missing argument) is misuse; the rest are user errors.
+      return error.code === 'HEAPMARK_CLI_USAGE' ? 2 : 1
     }
     throw error
   }

@@ -6,6 +6,7 @@ import { createFrameResolver, isHeapmarkUrl, type PositionMapper } from './frame
 import type { CollectedSamples, ProfileCallFrame, ProfileNode } from './heap-sampler.js'
 import type { SourceFrame } from './report/model.js'
 import { getGc, type GcFunction } from './gc.js'
+import { HeapmarkError } from '../errors.js'
 import type { LeakCheck } from './leaks.js'
 import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
@@ -30,6 +31,11 @@ export interface MeasurerOptions {
   maxSites?: number
   /** Keep each test's samples with full stacks, for capture files. */
   captures?: boolean
+  /**
+   * Sample allocations at all. False when something else owns V8's one sampling heap profiler
+   * (Node's --heap-prof): starting or reading ours would silently take Node's data.
+   */
+  sampling?: boolean
 }
 
 /** A test being measured. Runner adapters hold it between begin() and end(). */
@@ -90,7 +96,7 @@ export class TestMeasurer {
   private leakExternalBase = 0
   private leakWindowStart = 0
   private readonly workerThreads = new WorkerThreadsMeter()
-  private readonly sampler: HeapSampler
+  private readonly sampler: HeapSampler | undefined
   private readonly settings: AttributionSettings
   private readonly active = new Set<ActiveTest>()
   /** Tests running in each gap between boundaries of the current sampling session. */
@@ -105,7 +111,7 @@ export class TestMeasurer {
   private readonly readKeys = new Set<string>()
 
   constructor(options: MeasurerOptions) {
-    this.sampler = new HeapSampler(options.samplingInterval)
+    this.sampler = options.sampling === false ? undefined : new HeapSampler(options.samplingInterval)
     this.maxSites = options.maxSites ?? 10
     this.settings = {
       interval: options.samplingInterval,
@@ -122,8 +128,11 @@ export class TestMeasurer {
   }
 
   begin(key: string): ActiveTest {
+    // A retry or repeat of the same test: report the last attempt only, so earlier attempts'
+    // samples (still unread) must not flow into the new accumulator.
+    if (this.accumulators.has(key)) this.forgetAttempt(key)
     this.accumulators.set(key, new AttributionAccumulator(this.settings))
-    const boundary = this.sampler.mark()
+    const boundary = this.sampler?.mark() ?? 0
     const settledWithFullGc = this.meter.settle()
     const test: ActiveTest = { key, overlapping: 0, startedAt: performance.now(), reading: undefined as unknown as ActiveReading }
     for (const other of this.active) {
@@ -145,7 +154,7 @@ export class TestMeasurer {
     }
     const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)
-    const boundary = this.sampler.mark()
+    const boundary = this.sampler?.mark() ?? 0
     this.gapTests[boundary + 1] = this.activeKeys()
     return { key: test.key, reading, workerThreads, overlapping: test.overlapping, durationMs }
   }
@@ -172,7 +181,8 @@ export class TestMeasurer {
   collect(): void {
     this.worthReading = false
     this.skippedReads = 0
-    this.distribute(this.sampler.collect())
+    if (this.sampler) this.distribute(this.sampler.collect())
+    else this.accumulators.clear()
   }
 
   /**
@@ -180,6 +190,9 @@ export class TestMeasurer {
    * far) and samples only what will survive, at `interval`. See endLeakWindow().
    */
   beginLeakWindow(interval: number): void {
+    if (!this.sampler) {
+      throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.")
+    }
     this.worthReading = false
     this.skippedReads = 0
     this.distribute(this.sampler.stop())
@@ -199,7 +212,7 @@ export class TestMeasurer {
 
   /** What allocated during the window is still alive now, by allocating stack, biggest first. */
   endLeakWindow(isRunnerFile: (file: string) => boolean): LeakedLocation[] {
-    const { samples, parents, interval } = this.sampler.endLiveSession()
+    const { samples, parents, interval } = this.sampler!.endLiveSession()
     const decodeLive = createSampleDecoder(interval)
     // The read ran a full GC; ArrayBuffer stores often need a second one to be released, so only
     // pay for it when external memory seems to have grown.
@@ -268,6 +281,12 @@ export class TestMeasurer {
     const capture = this.captures.get(key)
     this.captures.delete(key)
     return capture
+  }
+
+  private forgetAttempt(key: string): void {
+    this.gapTests = this.gapTests.map((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : keys))
+    this.readKeys.delete(key)
+    this.captures.delete(key)
   }
 
   private isActive(key: string): boolean {

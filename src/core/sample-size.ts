@@ -40,11 +40,20 @@ function decode(reported: number, interval: number): DecodedSample {
   // A product below the interval has no exact solution (every size stands for >= interval bytes);
   // never search an unbounded range of counts for it.
   if (!Number.isFinite(guess) || guess > reported) return { size: Math.max(1, reported), count: 1 }
+  // Every exact pair divides the product: enumerate divisors (about sqrt(reported) steps, and the
+  // decoder caches per value). V8 objects are 8-byte aligned here, so aligned sizes win ties.
   let best: DecodedSample | undefined
-  for (let count = Math.max(1, guess - 3); count <= guess + 3; count++) {
-    const size = reported / count
-    if (!Number.isInteger(size) || scaledCount(size, interval) !== count) continue
-    if (!best || Math.abs(Math.log(size / high)) < Math.abs(Math.log(best.size / high))) best = { size, count }
+  const better = (candidate: DecodedSample): boolean => {
+    if (!best) return true
+    const aligned = candidate.size % 8 === 0
+    if (aligned !== (best.size % 8 === 0)) return aligned
+    return Math.abs(Math.log(candidate.size / high)) < Math.abs(Math.log(best.size / high))
+  }
+  for (let divisor = 1; divisor * divisor <= reported; divisor++) {
+    if (reported % divisor !== 0) continue
+    for (const [size, count] of [[reported / divisor, divisor], [divisor, reported / divisor]] as const) {
+      if (scaledCount(size, interval) === count && better({ size, count })) best = { size, count }
+    }
   }
   return best ?? { size: Math.max(1, Math.round(reported / guess)), count: guess }
 }

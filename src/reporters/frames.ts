@@ -31,7 +31,7 @@ export function toDisplayFrame(frame: CaptureCallFrame, rootDir: string | undefi
     file,
     line: frame.lineNumber >= 0 ? frame.lineNumber + 1 : 0,
     column: frame.columnNumber >= 0 ? frame.columnNumber + 1 : 0,
-    kind: frameKind(frame.url),
+    kind: frameKind(frame),
   }
 }
 
@@ -61,8 +61,11 @@ export function colorsFor(enabled: boolean): Colors {
   return createColors(enabled)
 }
 
-function frameKind(url: string): FrameKind {
-  if (url === '' || url.startsWith('node:')) return 'node'
+function frameKind({ url, scriptId, functionName }: CaptureCallFrame): FrameKind {
+  if (url.startsWith('node:')) return 'node'
+  // No URL: V8's pseudo-frames ("(root)", "(V8 API)", script id 0) are native; a real script
+  // without one is user code Node compiled without a name (CommonJS entry files under --heap-prof).
+  if (url === '') return scriptId === '0' || functionName.startsWith('(') ? 'node' : 'user'
   return /[\\/]node_modules[\\/]/.test(url) ? 'dependency' : 'user'
 }
 

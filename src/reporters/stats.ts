@@ -146,19 +146,30 @@ export function renderHistogram(histogram: readonly SizeHistogramBucket[], c: Co
   const labels = shown.map((bucket) => bucketLabel(bucket.upTo))
   const width = Math.max(...labels.map((label) => label.length))
   const maxCount = Math.max(...shown.map((bucket) => bucket.count))
-  return [
-    `${INDENT}Histogram of allocation sizes:`,
-    ...shown.map((bucket, index) => {
-      const label = labels[index]!.padEnd(width)
-      if (bucket.count === 0) return `${INDENT}${INDENT}${label} ${c.dim('0')}`
+  const lines = [`${INDENT}Histogram of allocation sizes:`]
+  for (let index = 0; index < shown.length; index++) {
+    const bucket = shown[index]!
+    const label = labels[index]!.padEnd(width)
+    if (bucket.count > 0) {
       const bar = '▇'.repeat(Math.max(1, Math.round((bucket.count / maxCount) * BAR_WIDTH)))
-      return `${INDENT}${INDENT}${label} ${c.cyan(bar)} ${formatCount(bucket.count)} ${c.dim(`(${formatSize(bucket.bytes)})`)}`
-    }),
-  ]
+      lines.push(`${INDENT}${INDENT}${label} ${c.cyan(bar)} ${formatCount(bucket.count)} ${c.dim(`(${formatSize(bucket.bytes)})`)}`)
+      continue
+    }
+    // Empty buckets between used ones keep the shape honest; a run of them folds into one line.
+    let runEnd = index
+    while (shown[runEnd + 1]?.count === 0) runEnd++
+    if (runEnd === index) lines.push(`${INDENT}${INDENT}${label} ${c.dim('0')}`)
+    else lines.push(`${INDENT}${INDENT}${'⋮'.padEnd(width)} ${c.dim(`none from ${boundText(shown[index - 1]!.upTo!)} to ${boundText(shown[runEnd]!.upTo!)}`)}`)
+    index = runEnd
+  }
+  return lines
 }
 
 /** "≤ 64 B", "≤ 4 KiB", "> 64 MiB": bounds are powers of four, so ".0" says nothing. */
 function bucketLabel(upTo: number | null): string {
-  const bound = (bytes: number): string => formatSize(bytes).replace('.0 ', ' ')
-  return upTo === null ? `> ${bound(HISTOGRAM_BOUNDS[HISTOGRAM_BOUNDS.length - 1]!)}` : `≤ ${bound(upTo)}`
+  return upTo === null ? `> ${boundText(HISTOGRAM_BOUNDS[HISTOGRAM_BOUNDS.length - 1]!)}` : `≤ ${boundText(upTo)}`
+}
+
+function boundText(bytes: number): string {
+  return formatSize(bytes).replace('.0 ', ' ')
 }

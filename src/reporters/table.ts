@@ -66,7 +66,7 @@ export function renderTableText(model: TableModel, options: TableTextOptions): s
       formatPercent(row.bytes, model.totalBytes),
       `~${formatCount(row.count)}`,
       { text: row.frame.functionName, paint: (text) => paintFrame(text, row.frame, c) },
-      { text: frameLocation(row.frame) || '(native)', paint: (text) => paintFrame(text, row.frame, c) },
+      { text: frameLocation(row.frame) || '(no source)', paint: (text) => paintFrame(text, row.frame, c) },
       { text: row.caller ? frameLabel(row.caller) : '', paint: c.dim },
     ]),
     c.underline,

@@ -9,6 +9,15 @@ import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import { prepareCaptureDir } from '../core/capture/writer.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
+/** heapmark's own install (dist/ and the src/ its source maps point at). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+type FrameFilter = (error: unknown, frame: { file: string }) => boolean | void
+
+/** Keeps heapmark's runner out of failure stacks, as Vitest keeps its own runner out. */
+function withoutHeapmarkFrames(previous: FrameFilter | undefined): FrameFilter {
+  return (error, frame) => !frame.file.startsWith(PACKAGE_ROOT) && (previous ? previous(error, frame) !== false : true)
+}
 
 
 /**
@@ -27,6 +36,15 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       if (resolved.binPath) resolved.binPath = prepareCaptureDir(resolved.binPath)
       const settings: ProvidedSettings = { ...resolved, rootDir: project.config.root, vitestVersion: vitest.version, userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner }
       project.config.runner = RUNNER_PATH
+      const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
+      for (const config of configs) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
+      const heapProf = heapProfFlag([...(project.config.execArgv ?? []), ...process.execArgv, process.env.NODE_OPTIONS ?? ''])
+      if (heapProf) {
+        vitest.logger.warn(
+          `heapmark: ${heapProf} is on. V8 has one sampling heap profiler per process and Node's ${heapProf} uses it, so heapmark leaves it alone: ` +
+            'peaks and totals are measured, allocation sites are not, and limitLeaks cannot run.',
+        )
+      }
       project.provide('heapmark', settings)
       const reporters = vitest.config.reporters as unknown[]
       if (!reporters.some((r) => (r as Record<symbol, unknown> | null)?.[REPORTER_MARK])) reporters.push(new HeapmarkReporter(resolved))
@@ -34,4 +52,8 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       if (marker) writeFileSync(marker, 'vitest\n')
     },
   }
+}
+
+function heapProfFlag(args: string[]): string | undefined {
+  return args.join(' ').match(/--heap-prof\b/)?.[0]
 }

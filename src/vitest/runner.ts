@@ -89,6 +89,7 @@ export default class HeapmarkRunner extends BaseRunner {
       rootDir: settings.rootDir,
       mapPosition: createModuleGraphMapper(() => workerState?.evaluatedModules),
       captures: settings.binPath !== undefined,
+      sampling: !/--heap-prof\b/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')),
     })
     getWorkerState().leakProbe = {
       begin: (interval) => measurer.beginLeakWindow(interval),

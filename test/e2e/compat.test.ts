@@ -333,17 +333,7 @@ describe(`compat (${matrix.name})`, () => {
       expect(flaky.peakBytes / MiB).toBeLessThan(5)
       expect(flaky.totalBytes / MiB).toBeLessThan(5)
     })
-
-    // HEAPMARK BUG (retry): the allocation sites of a retried test add up ALL attempts (16 MiB of the
-    // failed one + 4 MiB of the passing one = "keep -> 20.0 MiB"), while its peak and "Total allocated"
-    // are those of the last attempt only (4.0 MiB): the report contradicts itself. Root cause: the runner
-    // measures every attempt under the same key, test.id (src/vitest/runner.ts runTask: measurer.begin(test.id));
-    // TestMeasurer.begin() (src/core/measurer.ts) replaces the key's accumulator, but the gaps of the
-    // earlier attempt still list that key in gapTests, so collect() hands the earlier attempt's samples to
-    // the new accumulator (`this.accumulators.get(key)?.add(...)`). Fix: measure each attempt under its own
-    // key (e.g. `${test.id}:${test.result?.retryCount ?? 0}:${test.result?.repeatCount ?? 0}`) and report the
-    // last one, or drop the key from earlier gaps in begin() when it is already known.
-    test.fails('a retried test\'s allocation sites do not exceed its own total (sites count only the passing attempt)', async () => {
+    test('a retried test\'s allocation sites do not exceed its own total (sites count only the passing attempt)', async () => {
       const { report } = await lifecycleReport()
       const flaky = report.test('flaky: fails once, passes on retry')
       const siteBytes = flaky.sites.reduce((sum, site) => sum + site.bytes, 0)
@@ -364,15 +354,7 @@ describe(`compat (${matrix.name})`, () => {
     expect(report.test('first keeps 8 MiB').peakBytes / MiB).toBeLessThan(9)
     expect(reportLines(run.output)).toEqual(['heapmark: memory report (2 tests measured; all shown, largest peak first)'])
   })
-
-  // HEAPMARK BUG (packaging, seen in every failing test's output with heapmark on): Vitest's stack
-  // for a failed assertion gains a frame "❯ HeapmarkRunner.runTask ../../../node_modules/heapmark/src/vitest/runner.ts:45:43",
-  // a file the installed package does not have: dist/**/*.js.map name "../../src/…" as their sources
-  // (tsconfig.json: sourceMap, no inlineSources) but package.json "files" ships only dist. Vitest hides
-  // its own runner frames, so without heapmark the stack is just the test's line. Fix: drop heapmark's
-  // frames from user stacks (the plugin can chain an `onStackTrace` that filters dist/vitest/runner.js
-  // frames), and make the maps honest (`inlineSources: true`, or ship src/, or no maps in dist).
-  test.fails('a failing test\'s stack does not point into heapmark\'s unshipped sources', async () => {
+  test('a failing test\'s stack does not point into heapmark\'s unshipped sources', async () => {
     const run = await batch.get('bail')
     expect(run.output).toContain('AssertionError: expected 1 to be 2')
     expect(run.output).not.toContain('node_modules/heapmark/src/')

@@ -49,7 +49,7 @@ export const runCommand: Command = {
     try {
       values = parseArgs({ args: ours, options: { ...cliFlagsForParseArgs(), help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values
     } catch (error) {
-      throw new HeapmarkError('HEAPMARK_UNKNOWN_OPTION', `${(error as Error).message}\n\n${help()}`)
+      throw new HeapmarkError('HEAPMARK_CLI_USAGE', `${(error as Error).message}\n\n${help()}`)
     }
     if (values.help) {
       console.log(help())

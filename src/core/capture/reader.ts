@@ -63,7 +63,10 @@ export async function listCaptures(fileOrDir: string): Promise<string[]> {
     throw notFoundOrUnreadable(fileOrDir, error)
   }
   if (!info.isDirectory()) return [fileOrDir]
-  const names = (await readdir(fileOrDir)).filter((name) => name.endsWith(CAPTURE_EXTENSION)).sort()
+  const names = (await readdir(fileOrDir, { withFileTypes: true }))
+    .filter((entry) => !entry.isDirectory() && entry.name.endsWith(CAPTURE_EXTENSION))
+    .map((entry) => entry.name)
+    .sort()
   if (names.length === 0) {
     throw new HeapmarkError(
       'HEAPMARK_CAPTURE_NOT_FOUND',

@@ -67,7 +67,7 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
   if (test.sampled === false) {
-    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC)')}`)
+    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), or --heap-prof was on')}`)
   } else {
     lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim('(estimated from sampling)')}`)
     lines.push(...renderHistogram(test.histogram, c))
