@@ -77,6 +77,11 @@ export class HeapSampler {
     this.startSampling()
   }
 
+  /** Young-generation bytes each boundary marker leaves as garbage. */
+  get markerBytes(): number {
+    return markerObjects * MARKER_OBJECT_BYTES
+  }
+
   /** Marks a boundary and returns its index within the current session. */
   mark(): number {
     const index = this.boundaries++

@@ -55,7 +55,7 @@ export function limitLeaks<Args extends unknown[]>(
     const { iterations, warmup, interval } = readOptions(options)
     const probe = requireProbe(state, limit)
     for (let run = 0; run < warmup; run++) await fn.apply(this, args)
-    probe.begin(interval)
+    await probe.begin(interval)
     let leaked: LeakedLocation[]
     try {
       for (let run = 0; run < iterations; run++) await fn.apply(this, args)

@@ -133,7 +133,8 @@ export class TestMeasurer {
     if (this.accumulators.has(key)) this.forgetAttempt(key)
     this.accumulators.set(key, new AttributionAccumulator(this.settings))
     const boundary = this.sampler?.mark() ?? 0
-    const settledWithFullGc = this.meter.settle()
+    // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
+    const settled = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0))
     const test: ActiveTest = { key, overlapping: 0, startedAt: performance.now(), reading: undefined as unknown as ActiveReading }
     for (const other of this.active) {
       other.overlapping++
@@ -142,7 +143,7 @@ export class TestMeasurer {
     this.active.add(test)
     this.workerThreads.begin(key)
     this.gapTests[boundary + 1] = this.activeKeys()
-    test.reading = this.meter.start(settledWithFullGc)
+    test.reading = this.meter.start(settled)
     return test
   }
 

@@ -2,7 +2,7 @@ import type { ActiveTest, LeakedLocation } from './measurer.js'
 
 /** Lets a leak wrapper inside a test body open and close a leak window on the runner's measurer. */
 export interface LeakProbe {
-  begin(interval: number): void
+  begin(interval: number): Promise<void>
   end(): LeakedLocation[]
   /** Worker threads started in the window that still run, with their heap (asynchronous reads). */
   liveWorkers(): Promise<LeakedLocation[]>

@@ -11,7 +11,7 @@ import { toTestRecord } from '../core/test-result.js'
 import { getWorkerState } from '../core/worker-state.js'
 import type { Attribution } from '../core/attribution.js'
 import { HeapmarkError } from '../errors.js'
-import { createModuleGraphMapper, type EvaluatedModulesLike } from './source-map.js'
+import { createModuleGraphMapper, loadSourceMapSupport, type EvaluatedModulesLike } from './source-map.js'
 import { createCapture } from '../core/capture/create.js'
 import { captureFileName, writeCapture } from '../core/capture/writer.js'
 import { HEAPMARK_VERSION } from '../version.js'
@@ -48,11 +48,12 @@ export default class HeapmarkRunner extends BaseRunner {
       if (state.current === active) state.current = undefined
       this.finishTest(test, measurer, active)
     }
-    this.enforceLimit(test, measurer, active)
+    await this.enforceLimit(test, measurer, active)
   }
 
   override async onAfterRunSuite(suite: Suite): Promise<void> {
     if (this.measurer && isFile(suite)) {
+      await loadSourceMapSupport()
       // Captures need every test's samples; otherwise small files skip the forced GC of a read.
       this.measurer.collectIfWorthwhile(settings.binPath !== undefined)
       const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
@@ -92,7 +93,10 @@ export default class HeapmarkRunner extends BaseRunner {
       sampling: !/--heap-prof\b/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')),
     })
     getWorkerState().leakProbe = {
-      begin: (interval) => measurer.beginLeakWindow(interval),
+      begin: async (interval) => {
+        await loadSourceMapSupport()
+        measurer.beginLeakWindow(interval)
+      },
       end: () => measurer.endLeakWindow(isRunnerFile),
       liveWorkers: () => measurer.liveWorkerLeaks(getWorkerState().current?.key ?? ''),
     }
@@ -104,7 +108,7 @@ export default class HeapmarkRunner extends BaseRunner {
     test.meta.heapmark = toTestRecord(measurement, active.limit, active.leakCheck)
   }
 
-  private enforceLimit(test: Test, measurer: TestMeasurer, active: ActiveTest): void {
+  private async enforceLimit(test: Test, measurer: TestMeasurer, active: ActiveTest): Promise<void> {
     const record = test.meta.heapmark
     if (!active.limit || !record?.limit?.exceeded) return
     if (active.overlapping > 0) {
@@ -114,6 +118,7 @@ export default class HeapmarkRunner extends BaseRunner {
       )
     }
     // Only over-limit tests pay for reading the profile now (a forced GC): the message needs the stacks.
+    await loadSourceMapSupport()
     measurer.collect()
     const attribution = measurer.takeAttribution(test.id)
     if (attribution) this.earlyAttributions.set(test.id, attribution)

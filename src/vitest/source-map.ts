@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
+import type { TraceMap } from '@jridgewell/trace-mapping'
 import type { PositionMapper } from '../core/frames.js'
 
 /** The slice of Vite's module runner graph we read: each evaluated module keeps its transformed code. */
@@ -9,6 +9,17 @@ export interface EvaluatedModulesLike {
 
 const INLINE_MAP = '//# sourceMappingURL=data:application/json;base64,'
 
+type TraceMapping = typeof import('@jridgewell/trace-mapping')
+let traceMapping: TraceMapping | undefined
+
+/**
+ * Loads the source-map decoder. Lazily: most workers never read a profile (small files skip it),
+ * and every module a worker loads costs start-up time. Call before mapping positions.
+ */
+export async function loadSourceMapSupport(): Promise<void> {
+  traceMapping ??= await import('@jridgewell/trace-mapping')
+}
+
 /**
  * Vitest runs test files as transformed code with a source map; V8 reports positions in that code. Read the map from the module graph (not from disk) so what we show is what ran.
  */
@@ -17,11 +28,12 @@ export function createModuleGraphMapper(getModules: () => EvaluatedModulesLike |
   return (file, line, column) => {
     let map = maps.get(file)
     if (map === undefined) {
+      if (!traceMapping) return undefined // not loaded yet: do not cache "no map"
       map = readModuleMap(getModules()?.getModuleById(file)?.meta)
       maps.set(file, map)
     }
-    if (!map) return undefined
-    const position = originalPositionFor(map, { line, column })
+    if (!map || !traceMapping) return undefined
+    const position = traceMapping.originalPositionFor(map, { line, column })
     if (position.line === null || position.source === null) return undefined
     const source = position.source.startsWith('file://') ? new URL(position.source).pathname : position.source
     return { file: path.resolve(path.dirname(file), source), line: position.line, column: position.column }
@@ -31,6 +43,8 @@ export function createModuleGraphMapper(getModules: () => EvaluatedModulesLike |
 /** Vitest 5 keeps the map beside the code (`meta.sourceMap`); Vitest 4 inlines it at the end of `meta.code`. */
 function readModuleMap(meta: unknown): TraceMap | null {
   const { code, sourceMap } = (meta ?? {}) as { code?: unknown; sourceMap?: unknown }
+  if (!traceMapping) return null
+  const { TraceMap } = traceMapping
   try {
     if (sourceMap && (typeof sourceMap === 'string' || typeof sourceMap === 'object')) {
       return new TraceMap(sourceMap as ConstructorParameters<typeof TraceMap>[0])

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdirSync, renameSync, statSync, writeFileSync, accessSync, constants, rmSync } from 'node:fs'
 import path from 'node:path'
 import { HeapmarkError } from '../../errors.js'
@@ -17,8 +16,18 @@ export function captureFileName(prefix: string, testName: string, testId: string
     .replace(/-{3,}/g, '--')
     .replace(/^[-.]+|[-.]+$/g, '')
     .slice(0, MAX_NAME_LENGTH)
-  const hash = createHash('sha1').update(testId).digest('hex').slice(0, 8)
+  const hash = fnv1a(testId).toString(16).padStart(8, '0')
   return `${prefix}${readable}-${hash}${CAPTURE_EXTENSION}`
+}
+
+/** 32-bit FNV-1a: enough to keep file names of different tests apart, without loading node:crypto in every worker. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash
 }
 
 /** Checks (and creates) the capture directory before any test runs, so a bad path fails the run early. */
