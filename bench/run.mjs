@@ -265,7 +265,7 @@ for (const size of ${JSON.stringify(LEAK_SIZES)}) {
   }
 }
 for (let run = 1; run <= 10; run++) {
-  test('no leak run ' + run, limitLeaks(512, () => { expect(work()).toBe(4000) }, { iterations: 20, warmup: 2 }))
+  test('no leak run ' + run, limitLeaks(512, () => { expect(work()).toBe(4000) }, { iterations: 20, warmup: 5 }))
 }
 `)
 runVitest(['run', '--root', '.', '--reporter=dot'], {}, leakRoot, { allowFailure: true })
