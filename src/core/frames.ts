@@ -68,7 +68,8 @@ function safeMap(mapPosition: PositionMapper | undefined, file: string, line: nu
   }
 }
 
-function toFilePath(url: string): string | undefined {
+/** The file path behind a frame URL (file:// or absolute path); undefined for node:, eval and native frames. */
+export function toFilePath(url: string): string | undefined {
   if (url.startsWith('file://')) {
     try {
       return fileURLToPath(url)
@@ -84,8 +85,9 @@ function classify(file: string): FrameKind {
   return 'user'
 }
 
-function displayPath(file: string, rootDir: string): string {
-  const relative = path.relative(rootDir, file)
+/** Relative to `rootDir` when the file is under it, with "/" separators; else the absolute path. */
+export function displayPath(file: string, rootDir: string | undefined): string {
+  const relative = rootDir === undefined ? '' : path.relative(rootDir, file)
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return file.split(path.sep).join('/')
   return relative.split(path.sep).join('/')
 }

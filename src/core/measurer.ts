@@ -134,7 +134,7 @@ export class TestMeasurer {
     this.accumulators.set(key, new AttributionAccumulator(this.settings))
     const boundary = this.sampler?.mark() ?? 0
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
-    const settled = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0))
+    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0))
     const test: ActiveTest = { key, overlapping: 0, startedAt: performance.now(), reading: undefined as unknown as ActiveReading }
     for (const other of this.active) {
       other.overlapping++
@@ -143,7 +143,7 @@ export class TestMeasurer {
     this.active.add(test)
     this.workerThreads.begin(key)
     this.gapTests[boundary + 1] = this.activeKeys()
-    test.reading = this.meter.start(settled)
+    test.reading = this.meter.start(knownGarbage)
     return test
   }
 

@@ -11,8 +11,6 @@ export interface MemoryReading {
   heapAllocatedBytes: number
   /** The same for external (ArrayBuffer/Buffer) memory. */
   externalAllocatedBytes: number
-  /** A full GC ran before the test to drop garbage left by earlier tests (see settle()). */
-  settledWithFullGc: boolean
 }
 
 interface Level {
@@ -34,14 +32,6 @@ function currentLevel(): Level {
  */
 export const FULL_GC_THRESHOLD_BYTES = 1024 * 1024
 
-/** How a test's start was prepared. */
-export interface Settled {
-  /** A full GC ran first (more than FULL_GC_THRESHOLD_BYTES may have been stale garbage). */
-  fullGc: boolean
-  /** Garbage of known size left in the young generation (boundary markers): see ActiveReading. */
-  knownGarbage: number
-}
-
 /** Young garbage of earlier tests left in place when the minor GC is skipped (see settle()). */
 export const YOUNG_STALE_LIMIT_BYTES = 512 * 1024
 
@@ -62,7 +52,8 @@ export class MemoryMeter {
   private readonly gc = getGc()
 
   /** Brings the heap to a comparable state before a test; returns whether a full GC was needed. */
-  settle(knownYoungGarbage = 0): Settled {
+  /** Returns how much known garbage (boundary markers) it left in the young generation: see ActiveReading. */
+  settle(knownYoungGarbage = 0): number {
     // Young garbage of earlier tests, freed by a scavenge during this test, would pull the reading
     // down by as much: a minor GC (~0.5 ms) removes it. It is skipped (1.5-2% of a 201-test suite)
     // when the young generation holds little beyond garbage heapmark just made itself (boundary
@@ -81,9 +72,9 @@ export class MemoryMeter {
     // (With no floor yet, NaN makes both comparisons false: the first test starts on a full GC.)
     if (total < this.floor) {
       this.floor = total
-      return { fullGc: false, knownGarbage: leftGarbage }
+      return leftGarbage
     }
-    if (total - this.floor <= FULL_GC_THRESHOLD_BYTES) return { fullGc: false, knownGarbage: leftGarbage }
+    if (total - this.floor <= FULL_GC_THRESHOLD_BYTES) return leftGarbage
     this.gc()
     let after = currentLevel()
     // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
@@ -94,11 +85,11 @@ export class MemoryMeter {
     }
     this.floor = after.heap + after.external
     this.externalFloor = after.external
-    return { fullGc: true, knownGarbage: 0 }
+    return 0
   }
 
-  start(settled: Settled): ActiveReading {
-    return new ActiveReading(currentLevel(), settled)
+  start(knownGarbage: number): ActiveReading {
+    return new ActiveReading(currentLevel(), knownGarbage)
   }
 }
 
@@ -107,7 +98,8 @@ export class ActiveReading {
 
   constructor(
     private readonly base: Level,
-    private readonly settled: Settled,
+    /** heapmark's own young garbage in the baseline, freed by the test's first GC. */
+    private readonly knownGarbage: number,
   ) {
     this.profiler.start()
   }
@@ -118,7 +110,7 @@ export class ActiveReading {
     const base = this.base
     // heapmark's own young garbage (markers) was in the baseline; the test's first GC freed it, so
     // every later reading is low by exactly that much.
-    const restored = gcs.length > 0 ? this.settled.knownGarbage : 0
+    const restored = gcs.length > 0 ? this.knownGarbage : 0
     let peak = end.heap + end.external + restored - base.heap - base.external
     let heapPeak = end.heap + restored - base.heap
     let externalPeak = end.external - base.external
@@ -141,7 +133,6 @@ export class ActiveReading {
       // The markers' garbage is in the baseline and, once collected, in what GCs freed: it cancels out.
       heapAllocatedBytes: Math.max(0, end.heap - base.heap + heapFreed),
       externalAllocatedBytes: Math.max(0, end.external - base.external + externalFreed),
-      settledWithFullGc: this.settled.fullGc,
     }
   }
 }

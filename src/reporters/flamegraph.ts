@@ -4,7 +4,7 @@ import { buildCallTree, sum, type CallTreeNode } from './call-tree.js'
 import { captureTitle, NO_METADATA_NOTE } from './capture-info.js'
 import { FLAMEGRAPH_SCRIPT, FLAMEGRAPH_STYLE } from './flamegraph-page.js'
 import { frameLocation } from './frames.js'
-import { formatCount } from './numbers.js'
+import { formatCount } from '../core/report/numbers.js'
 
 /**
  * `heapmark flamegraph`: one self-contained HTML file (no network: script, style and data inline)

@@ -1,7 +1,6 @@
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createColors } from 'picocolors'
 import type { CaptureCallFrame } from '../core/capture/format.js'
+import { displayPath, toFilePath } from '../core/frames.js'
 import type { FrameKind } from '../core/report/model.js'
 
 /**
@@ -71,21 +70,6 @@ function frameKind({ url, scriptId, functionName }: CaptureCallFrame): FrameKind
 
 function displayFile(url: string, rootDir: string | undefined): string {
   const file = toFilePath(url)
-  if (!file) return url
-  if (rootDir) {
-    const relative = path.relative(rootDir, file)
-    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/')
-  }
-  return file.split(path.sep).join('/')
+  return file ? displayPath(file, rootDir) : url
 }
 
-function toFilePath(url: string): string | undefined {
-  if (url.startsWith('file://')) {
-    try {
-      return fileURLToPath(url)
-    } catch {
-      return undefined
-    }
-  }
-  return path.isAbsolute(url) ? url : undefined
-}

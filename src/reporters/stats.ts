@@ -5,7 +5,7 @@ import { formatSize } from '../core/size.js'
 import { aggregateFunctions, buildCallTree, sum, type FunctionTotals } from './call-tree.js'
 import { captureTitle, NO_METADATA_NOTE } from './capture-info.js'
 import { colorsFor, frameLocation, paintFrame, type Colors } from './frames.js'
-import { formatCount } from './numbers.js'
+import { formatCount } from '../core/report/numbers.js'
 
 /**
  * `heapmark stats`: the numbers of one capture (after memray's stats reporter): peak, totals, a

@@ -3,7 +3,7 @@ import { formatSize } from '../core/size.js'
 import { aggregateFunctions, buildCallTree } from './call-tree.js'
 import { captureTitle } from './capture-info.js'
 import { colorsFor, frameLocation, paintFrame, type DisplayFrame } from './frames.js'
-import { formatCount, formatPercent, plural } from './numbers.js'
+import { formatCount, formatPercent, plural } from '../core/report/numbers.js'
 import { renderTextTable } from './text-table.js'
 
 /**

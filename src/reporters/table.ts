@@ -3,7 +3,7 @@ import { formatSize } from '../core/size.js'
 import { buildCallTree, walkTree } from './call-tree.js'
 import { captureTitle } from './capture-info.js'
 import { colorsFor, frameLabel, frameLocation, paintFrame, type DisplayFrame } from './frames.js'
-import { formatCount, formatPercent, plural } from './numbers.js'
+import { formatCount, formatPercent, plural } from '../core/report/numbers.js'
 import { renderTextTable } from './text-table.js'
 
 /**

@@ -3,7 +3,7 @@ import { formatSize } from '../core/size.js'
 import { buildCallTree, sum, type CallTreeNode } from './call-tree.js'
 import { captureTitle } from './capture-info.js'
 import { colorsFor, frameLocation, paintFrame, type Colors, type DisplayFrame } from './frames.js'
-import { formatPercent, plural } from './numbers.js'
+import { formatPercent, plural } from '../core/report/numbers.js'
 
 /**
  * `heapmark tree`: the call tree in the terminal, biggest paths first (memray's tree reporter,

@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors'
 import { limitedPeak } from '../test-result.js'
+import { formatCount, plural } from './numbers.js'
 import type { LeakCheckResult } from './model.js'
 import { formatSize } from '../size.js'
 import { expandHistogram } from './histogram.js'
@@ -191,19 +192,4 @@ function renderTotals(report: MemoryReport, c: Colors): string {
   return `${c.bold('heapmark totals:')} ${parts.join(', ')}`
 }
 
-/** Compact counts: 950, 12.4k, 3.4M, 1.2G. */
-function formatCount(count: number): string {
-  const suffixes = ['', 'k', 'M', 'G']
-  let value = Math.round(count)
-  if (Math.abs(value) < 1000) return String(value)
-  let index = 0
-  while (index < suffixes.length - 1 && Math.abs(Number(value.toFixed(1))) >= 1000) {
-    value /= 1000
-    index++
-  }
-  return `${value.toFixed(1)}${suffixes[index]}`
-}
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
-}

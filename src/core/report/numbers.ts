@@ -1,4 +1,4 @@
-/** Number formats shared by the text reporters (sizes themselves use core/size.ts formatSize). */
+/** Number formats shared by the run report and the CLI reporters (sizes: size.ts formatSize). */
 
 /** Compact counts: 950, 12.4k, 3.4M, 1.2G. */
 export function formatCount(count: number): string {
