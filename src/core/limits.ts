@@ -49,6 +49,7 @@ export function limitMemory<Args extends unknown[], Result>(
       throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', `limitMemory(${JSON.stringify(limit)}) is nested in another limitMemory(${JSON.stringify(test.limit.spec)}): a test takes one memory limit.`)
     }
     test.limit = { spec: String(limit), bytes, currentThreadOnly: options.currentThreadOnly === true }
+    state.rebaseline?.(test)
     return fn.apply(this, args)
   }
   // Vitest reads a test function's source to find the fixtures it destructures; show it the user's.

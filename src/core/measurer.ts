@@ -147,6 +147,17 @@ export class TestMeasurer {
     return test
   }
 
+  /**
+   * Starts a test's reading again on a strictly settled heap. A limit wrapper calls it as the body
+   * begins: the default settle may leave up to 512 KiB of young garbage that a GC during the test
+   * frees, and a limit verdict must not flip on that.
+   */
+  rebaseline(test: ActiveTest): void {
+    this.meter.discard(test.reading)
+    this.meter.settle(0, true)
+    test.reading = this.meter.start(0)
+  }
+
   end(test: ActiveTest): TestMeasurement {
     const reading = test.reading.stop()
     const durationMs = performance.now() - test.startedAt
@@ -167,6 +178,8 @@ export class TestMeasurer {
   collectIfWorthwhile(force: boolean): boolean {
     if (force || this.worthReading || this.skippedReads >= MAX_SKIPPED_READS) {
       this.collect()
+      this.worthReading = false
+      this.skippedReads = 0
       return true
     }
     this.skippedReads++
@@ -180,8 +193,6 @@ export class TestMeasurer {
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
   collect(): void {
-    this.worthReading = false
-    this.skippedReads = 0
     if (this.sampler) this.distribute(this.sampler.collect())
     else this.accumulators.clear()
   }
@@ -194,8 +205,6 @@ export class TestMeasurer {
     if (!this.sampler) {
       throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.")
     }
-    this.worthReading = false
-    this.skippedReads = 0
     this.distribute(this.sampler.stop())
     // Reading the profile just ran a full GC: a good enough baseline for external memory. (Stores
     // freed by it but released later only make the leak look smaller, never invent one.)

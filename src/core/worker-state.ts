@@ -23,11 +23,13 @@ export interface WorkerState {
   running: number
   /** Set by the runner adapter once it measures. */
   leakProbe: LeakProbe | undefined
+  /** Settles the heap strictly and restarts the running test's reading (limit wrappers). */
+  rebaseline: ((test: ActiveTest) => void) | undefined
 }
 
 const KEY = Symbol.for('heapmark.worker-state')
 
 export function getWorkerState(): WorkerState {
   const holder = process as unknown as Record<symbol, WorkerState | undefined>
-  return (holder[KEY] ??= { enabled: false, current: undefined, running: 0, leakProbe: undefined })
+  return (holder[KEY] ??= { enabled: false, current: undefined, running: 0, leakProbe: undefined, rebaseline: undefined })
 }

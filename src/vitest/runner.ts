@@ -100,6 +100,7 @@ export default class HeapmarkRunner extends BaseRunner {
       end: () => measurer.endLeakWindow(isRunnerFile),
       liveWorkers: () => measurer.liveWorkerLeaks(getWorkerState().current?.key ?? ''),
     }
+    getWorkerState().rebaseline = (test) => measurer.rebaseline(test)
     return measurer
   }
 
