@@ -123,10 +123,6 @@ export class TestMeasurer {
     }
   }
 
-  get activeCount(): number {
-    return this.active.size
-  }
-
   begin(key: string): ActiveTest {
     // A retry or repeat of the same test: report the last attempt only, so earlier attempts'
     // samples (still unread) must not flow into the new accumulator.
@@ -135,15 +131,13 @@ export class TestMeasurer {
     const boundary = this.sampler?.mark() ?? 0
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
     const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0))
-    const test: ActiveTest = { key, overlapping: 0, startedAt: performance.now(), reading: undefined as unknown as ActiveReading }
-    for (const other of this.active) {
-      other.overlapping++
-      test.overlapping++
-    }
-    this.active.add(test)
+    for (const other of this.active) other.overlapping++
+    const overlapping = this.active.size
     this.workerThreads.begin(key)
-    this.gapTests[boundary + 1] = this.activeKeys()
-    test.reading = this.meter.start(knownGarbage)
+    this.gapTests[boundary + 1] = [...this.activeKeys(), key]
+    // Last, so heapmark's own bookkeeping above is not part of the test's reading.
+    const test: ActiveTest = { key, overlapping, startedAt: performance.now(), reading: this.meter.start(knownGarbage) }
+    this.active.add(test)
     return test
   }
 
@@ -173,14 +167,14 @@ export class TestMeasurer {
 
   /**
    * Reads the profile when a test since the last read was big enough to be worth it (or `force`);
-   * otherwise drops the finished tests' attribution. Returns whether it read.
+   * otherwise drops the finished tests' attribution.
    */
-  collectIfWorthwhile(force: boolean): boolean {
+  collectIfWorthwhile(force: boolean): void {
     if (force || this.worthReading || this.skippedReads >= MAX_SKIPPED_READS) {
       this.collect()
       this.worthReading = false
       this.skippedReads = 0
-      return true
+      return
     }
     this.skippedReads++
     // Finished tests whose samples are still in the unread profile get no attribution; those whose
@@ -188,7 +182,6 @@ export class TestMeasurer {
     for (const key of [...this.accumulators.keys()]) {
       if (!this.isActive(key) && !this.readKeys.has(key)) this.accumulators.delete(key)
     }
-    return false
   }
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
