@@ -11,36 +11,8 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { config, matrix, runFixture, type FixtureRun, type RunFixtureOptions } from '../helpers/run-fixture.js'
 import { MiB, readReport } from '../helpers/report.js'
+import { fixtureBatch } from '../helpers/fixture-batch.js'
 
-/** Fixture runs started together in beforeAll, at most `limit` at a time (2 cores). */
-function fixtureBatch(limit: number) {
-  const jobs = new Map<string, () => Promise<FixtureRun>>()
-  const runs = new Map<string, Promise<FixtureRun>>()
-  return {
-    add(name: string, job: () => Promise<FixtureRun>) {
-      jobs.set(name, job)
-    },
-    async start(): Promise<void> {
-      const queue = [...jobs.entries()]
-      const settled: Promise<unknown>[] = []
-      const next = (): Promise<void> | undefined => {
-        const job = queue.shift()
-        if (!job) return undefined
-        const run = job[1]()
-        runs.set(job[0], run)
-        settled.push(run.catch(() => {}))
-        return run.then(next, next)
-      }
-      await Promise.all(Array.from({ length: limit }, next))
-      await Promise.all(settled)
-    },
-    get(name: string): Promise<FixtureRun> {
-      const run = runs.get(name)
-      if (!run) throw new Error(`no fixture run named ${name}`)
-      return run
-    },
-  }
-}
 
 const files = (pluginOptions: string, testOptions = '{}') => ({
   'vitest.config.ts': config(pluginOptions, testOptions),

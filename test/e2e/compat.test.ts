@@ -13,39 +13,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { config, matrix, runFixture, type FixtureRun, type RunFixtureOptions } from '../helpers/run-fixture.js'
+import { config, matrix, type FixtureRun } from '../helpers/run-fixture.js'
 import { MiB, readReport } from '../helpers/report.js'
+import { fixtureBatch } from '../helpers/fixture-batch.js'
 
-/** Fixture runs started together in beforeAll, at most `limit` at a time (2 cores). */
-function fixtureBatch(limit: number) {
-  const jobs = new Map<string, () => Promise<FixtureRun>>()
-  const runs = new Map<string, Promise<FixtureRun>>()
-  return {
-    add(name: string, files: Record<string, string>, args: string[], opts?: RunFixtureOptions) {
-      jobs.set(name, () => runFixture(files, args, opts))
-    },
-    async start(): Promise<void> {
-      const queue = [...jobs.entries()]
-      const settled: Promise<unknown>[] = []
-      const next = (): Promise<void> | undefined => {
-        const job = queue.shift()
-        if (!job) return undefined
-        const run = job[1]()
-        runs.set(job[0], run)
-        settled.push(run.catch(() => {}))
-        return run.then(next, next)
-      }
-      await Promise.all(Array.from({ length: limit }, next))
-      await Promise.all(settled)
-    },
-    /** The run's result, or its error (a timeout, a spawn failure) thrown in the test that asks. */
-    get(name: string): Promise<FixtureRun> {
-      const run = runs.get(name)
-      if (!run) throw new Error(`no fixture run named ${name}`)
-      return run
-    },
-  }
-}
 
 const heapmarkOn = config("{ enabled: true, json: 'report.json' }")
 
