@@ -7,24 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
-import { delimiter, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, inject, test } from 'vitest'
-import { STRIPPED_ENV, config, matrix, resolveE2eEnv } from '../helpers/run-fixture.js'
+import { childEnv, config, matrix, resolveE2eEnv } from '../helpers/run-fixture.js'
 import { MiB } from '../helpers/report.js'
 import type { MemoryReport } from '../../src/core/report/model.js'
 
 const env = resolveE2eEnv()
 
-/** The same scrubbed environment runFixture gives its children (see STRIPPED_ENV there). */
-function watchEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const isStripped = (key: string) => STRIPPED_ENV.some((p) => (p.endsWith('*') ? key.startsWith(p.slice(0, -1)) : key === p))
-  const out: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) if (!isStripped(key)) out[key] = value
-  const path = (process.env.PATH ?? '').split(delimiter).filter((p) => p && !/\.pi[\\/]agent/.test(p))
-  out.PATH = [join(env.envDir, 'node_modules/.bin'), dirname(env.node), ...path].join(delimiter)
-  out.NO_COLOR = '1'
-  return { ...out, ...extra }
-}
 
 interface WatchProcess {
   dir: string
@@ -53,7 +43,7 @@ async function startWatch(files: Record<string, string>, args: string[]): Promis
     await writeFile(join(dir, rel), content)
   }
   const child = spawn(env.node, [join(env.envDir, 'node_modules/vitest/vitest.mjs'), ...args], {
-    cwd: dir, env: watchEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir, env: childEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
   })
   started.add(child)
   let output = ''

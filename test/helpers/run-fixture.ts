@@ -198,7 +198,8 @@ export const STRIPPED_ENV = [
   'FORCE_COLOR', 'NODE_DISABLE_COLORS', 'NO_COLOR',
 ]
 
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** The scrubbed environment fixture runs get (see STRIPPED_ENV); exported for tests that spawn their own Vitest. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const isStripped = (key: string) => STRIPPED_ENV.some((p) =>
     p.endsWith('*') ? key.startsWith(p.slice(0, -1)) : key === p)
   const out: NodeJS.ProcessEnv = {}
