@@ -1,0 +1,154 @@
+import type { Attribution } from './attribution.js'
+import { createCapture } from './capture/create.js'
+import { captureFileName, writeCapture } from './capture/writer.js'
+import type { PositionMapper } from './frames.js'
+import { checkMemoryLimit } from './limits.js'
+import { TestMeasurer, type ActiveTest } from './measurer.js'
+import { toTestRecord, type TestRecord } from './test-result.js'
+import { getWorkerState } from './worker-state.js'
+import { HeapmarkError } from '../errors.js'
+import { HEAPMARK_VERSION } from '../version.js'
+
+/** What a runner adapter knows about a test: a stable id and the name the report shows. */
+export interface TestIdentity {
+  id: string
+  /** "file > describe > test": also the key of the test's history entry. */
+  name: string
+  /** Relative to the project root, "/"-separated. */
+  file: string
+}
+
+export interface WorkerSessionSettings {
+  samplingInterval: number
+  stacks: number
+  rootDir: string
+  /** Keep one capture file per test here. */
+  binPath: string | undefined
+  binPrefix: string
+  runner: { name: string; version: string }
+}
+
+export interface WorkerSessionOptions {
+  settings: WorkerSessionSettings
+  /** Maps positions in the code the runner ran back to the user's sources. */
+  mapPosition?: PositionMapper
+  /** Loads what mapPosition needs; awaited before any profile read. */
+  loadSourceMaps?: () => Promise<void>
+  /** Files of the runner itself: what they keep alive is not a test's leak. */
+  isRunnerFile: (file: string) => boolean
+}
+
+/**
+ * Everything heapmark does in one test worker, runner-agnostic. An adapter calls startTest/endTest
+ * around exactly the test body, checkTest after it (which throws the test's failure), and
+ * finishFile when a test file ends, then ships the records and attributions to its main process.
+ */
+export class WorkerSession {
+  private readonly measurer: TestMeasurer
+  private readonly settings: WorkerSessionSettings
+  private readonly loadSourceMaps: () => Promise<void>
+  /** Attribution already read for limited tests of the current file, sent with the file. */
+  private readonly earlyAttributions = new Map<string, Attribution>()
+
+  constructor(options: WorkerSessionOptions) {
+    this.settings = options.settings
+    this.loadSourceMaps = options.loadSourceMaps ?? (async () => undefined)
+    const measurer = new TestMeasurer({
+      samplingInterval: options.settings.samplingInterval,
+      stacks: options.settings.stacks,
+      rootDir: options.settings.rootDir,
+      ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
+      captures: options.settings.binPath !== undefined,
+      sampling: !usesNodeHeapProf(),
+    })
+    this.measurer = measurer
+    const state = getWorkerState()
+    // Limit wrappers anywhere in this worker (hooks included) must know heapmark measures, so
+    // misuse outside a test body is reported, not ignored.
+    state.enabled = true
+    state.leakProbe = {
+      begin: async (interval) => {
+        await this.loadSourceMaps()
+        measurer.beginLeakWindow(interval)
+      },
+      end: () => measurer.endLeakWindow(options.isRunnerFile),
+      liveWorkers: () => measurer.liveWorkerLeaks(getWorkerState().current?.key ?? ''),
+    }
+    state.rebaseline = (test) => measurer.rebaseline(test)
+  }
+
+  /** Call as the test body starts (after hooks), with the runner's test id. */
+  startTest(id: string): ActiveTest {
+    const state = getWorkerState()
+    const active = this.measurer.begin(id)
+    state.running++
+    state.current = state.running === 1 ? active : undefined
+    return active
+  }
+
+  /** Call as the body ends, whether it passed or threw; the record goes to the main process. */
+  endTest(active: ActiveTest): TestRecord {
+    const state = getWorkerState()
+    state.running--
+    if (state.current === active) state.current = undefined
+    return toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+  }
+
+  /**
+   * The memory verdict on a test whose body passed: throws the error the runner must report as
+   * the test's failure. Only over-limit tests pay for reading the profile (a forced GC) here.
+   */
+  async checkTest(active: ActiveTest, record: TestRecord): Promise<void> {
+    if (!active.limit || !record.limit?.exceeded) return
+    if (active.overlapping > 0) {
+      throw new HeapmarkError(
+        'HEAPMARK_LIMIT_MISUSE',
+        `limitMemory() cannot be checked: ${active.overlapping} other test(s) ran at the same time in this worker and their memory counted against this test. Run it without .concurrent.`,
+      )
+    }
+    await this.loadSourceMaps()
+    this.measurer.collect()
+    const attribution = this.measurer.takeAttribution(active.key)
+    if (attribution) this.earlyAttributions.set(active.key, attribution)
+    const failure = checkMemoryLimit(active.limit, record, attribution, this.settings.stacks)
+    if (failure) throw failure
+  }
+
+  /**
+   * Call when a test file ends: reads the file's attribution when worthwhile (always with
+   * captures, which need every test's samples) and writes the captures. Returns attribution by
+   * test id, to send with the file.
+   */
+  async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<Record<string, Attribution>> {
+    await this.loadSourceMaps()
+    this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
+    const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
+    this.earlyAttributions.clear()
+    if (this.settings.binPath) this.writeCaptures(this.settings.binPath, tests, attributions)
+    return attributions
+  }
+
+  private writeCaptures(binPath: string, tests: Iterable<{ identity: TestIdentity; record: TestRecord }>, attributions: Record<string, Attribution>): void {
+    const { runner, samplingInterval, rootDir, binPrefix } = this.settings
+    const context = { heapmarkVersion: HEAPMARK_VERSION, runner, samplingInterval, rootDir }
+    for (const { identity, record } of tests) {
+      const builder = this.measurer.takeCapture(identity.id)
+      if (!builder) continue
+      const capture = createCapture({ testId: identity.id, name: identity.name, file: identity.file }, record, attributions[identity.id], builder, context)
+      try {
+        writeCapture(binPath, captureFileName(binPrefix, identity.name, identity.id), capture)
+      } catch (error) {
+        // A capture that cannot be written must not fail a test that passed: say so and go on.
+        console.error(`heapmark: ${(error as Error).message}`)
+      }
+    }
+  }
+}
+
+/**
+ * Node's --heap-prof owns V8's one sampling heap profiler: starting or reading ours would silently
+ * take Node's data, so heapmark then measures peaks and totals only.
+ */
+export function usesNodeHeapProf(): boolean {
+  return /--heap-prof\b/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))
+}
