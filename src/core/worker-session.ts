@@ -8,6 +8,7 @@ import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../errors.js'
 import { HEAPMARK_VERSION } from '../version.js'
+import type { ResolvedHeapmarkOptions } from './options.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -26,6 +27,15 @@ export interface WorkerSessionSettings {
   binPath: string | undefined
   binPrefix: string
   runner: { name: string; version: string }
+}
+
+/** The session settings from the run's resolved options: every adapter builds them this way. */
+export function workerSessionSettings(
+  options: ResolvedHeapmarkOptions,
+  rootDir: string,
+  runner: { name: string; version: string },
+): WorkerSessionSettings {
+  return { samplingInterval: options.samplingInterval, stacks: options.stacks, rootDir, binPath: options.binPath, binPrefix: options.binPrefix, runner }
 }
 
 export interface WorkerSessionOptions {
@@ -98,7 +108,8 @@ export class WorkerSession {
    * The memory verdict on a test whose body passed: throws the error the runner must report as
    * the test's failure. Only over-limit tests pay for reading the profile (a forced GC) here.
    */
-  async checkTest(active: ActiveTest, record: TestRecord): Promise<void> {
+  async checkTest(identity: TestIdentity, active: ActiveTest, record: TestRecord): Promise<void> {
+    void identity
     if (!active.limit || !record.limit?.exceeded) return
     if (active.overlapping > 0) {
       throw new HeapmarkError(

@@ -6,7 +6,7 @@
 import { TestRunner, inject } from 'vitest'
 import type { RunnerTestCase as Test, RunnerTestFile as File, RunnerTestSuite as Suite } from 'vitest'
 import path from 'node:path'
-import { WorkerSession, type TestIdentity } from '../core/worker-session.js'
+import { WorkerSession, workerSessionSettings, type TestIdentity } from '../core/worker-session.js'
 import { createModuleGraphMapper, loadSourceMapSupport, type EvaluatedModulesLike } from './source-map.js'
 import type { ProvidedSettings } from './meta.js'
 import './meta.js'
@@ -31,7 +31,7 @@ export default class HeapmarkRunner extends BaseRunner {
     } finally {
       record = test.meta.heapmark = this.session.endTest(active)
     }
-    await this.session.checkTest(active, record)
+    await this.session.checkTest(identify(test), active, record)
   }
 
   override async onAfterRunSuite(suite: Suite): Promise<void> {
@@ -46,7 +46,7 @@ export default class HeapmarkRunner extends BaseRunner {
   private createSession(): WorkerSession {
     const workerState = (this as unknown as { workerState?: { evaluatedModules?: EvaluatedModulesLike } }).workerState
     return new WorkerSession({
-      settings: { ...settings, runner: { name: 'vitest', version: settings.vitestVersion } },
+      settings: workerSessionSettings(settings, settings.rootDir, { name: 'vitest', version: settings.vitestVersion }),
       mapPosition: createModuleGraphMapper(() => workerState?.evaluatedModules),
       loadSourceMaps: loadSourceMapSupport,
       isRunnerFile,
