@@ -9,6 +9,8 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_UNKNOWN_OPTION'
   | 'HEAPMARK_MEMORY_LIMIT'
   | 'HEAPMARK_LEAK_LIMIT'
+  /** --fail-on-increase: a test's peak grew past the tolerance over its history. */
+  | 'HEAPMARK_MEMORY_INCREASE'
   | 'HEAPMARK_LIMIT_MISUSE'
   | 'HEAPMARK_OUTPUT'
   | 'HEAPMARK_INTERNAL'
@@ -49,6 +51,15 @@ export class LeakLimitError extends HeapmarkError {
   constructor(message: string) {
     super('HEAPMARK_LEAK_LIMIT', message)
     this.name = 'LeakLimitError'
+    this.stack = `${this.name}: ${this.message}`
+  }
+}
+
+/** A test's peak grew beyond the tolerance compared with the last run where it passed. */
+export class MemoryIncreaseError extends HeapmarkError {
+  constructor(summary: string, details: string) {
+    super('HEAPMARK_MEMORY_INCREASE', `${summary}\n\n${details}`)
+    this.name = 'MemoryIncreaseError'
     this.stack = `${this.name}: ${this.message}`
   }
 }

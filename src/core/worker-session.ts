@@ -8,6 +8,8 @@ import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../errors.js'
 import { HEAPMARK_VERSION } from '../version.js'
+import { historyPathFor, readHistoryCached } from './history.js'
+import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseTolerance } from './increase.js'
 import type { ResolvedHeapmarkOptions } from './options.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
@@ -27,6 +29,8 @@ export interface WorkerSessionSettings {
   binPath: string | undefined
   binPrefix: string
   runner: { name: string; version: string }
+  /** Set with --fail-on-increase: judge each passing test against its history. */
+  failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance } | undefined
 }
 
 /** The session settings from the run's resolved options: every adapter builds them this way. */
@@ -35,7 +39,17 @@ export function workerSessionSettings(
   rootDir: string,
   runner: { name: string; version: string },
 ): WorkerSessionSettings {
-  return { samplingInterval: options.samplingInterval, stacks: options.stacks, rootDir, binPath: options.binPath, binPrefix: options.binPrefix, runner }
+  return {
+    samplingInterval: options.samplingInterval,
+    stacks: options.stacks,
+    rootDir,
+    binPath: options.binPath,
+    binPrefix: options.binPrefix,
+    runner,
+    failOnIncrease: options.failOnIncrease
+      ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
+      : undefined,
+  }
 }
 
 export interface WorkerSessionOptions {
@@ -105,24 +119,40 @@ export class WorkerSession {
   }
 
   /**
-   * The memory verdict on a test whose body passed: throws the error the runner must report as
-   * the test's failure. Only over-limit tests pay for reading the profile (a forced GC) here.
+   * The memory verdicts on a test whose body passed (its limit, then --fail-on-increase): throws
+   * the error the runner must report as the test's failure. Only failing tests pay for reading the
+   * profile (a forced GC) here, because the message shows the stacks.
    */
   async checkTest(identity: TestIdentity, active: ActiveTest, record: TestRecord): Promise<void> {
-    void identity
-    if (!active.limit || !record.limit?.exceeded) return
-    if (active.overlapping > 0) {
-      throw new HeapmarkError(
-        'HEAPMARK_LIMIT_MISUSE',
-        `limitMemory() cannot be checked: ${active.overlapping} other test(s) ran at the same time in this worker and their memory counted against this test. Run it without .concurrent.`,
-      )
+    if (active.limit && record.limit?.exceeded) {
+      if (active.overlapping > 0) {
+        throw new HeapmarkError(
+          'HEAPMARK_LIMIT_MISUSE',
+          `limitMemory() cannot be checked: ${active.overlapping} other test(s) ran at the same time in this worker and their memory counted against this test. Run it without .concurrent.`,
+        )
+      }
+      const failure = checkMemoryLimit(active.limit, record, await this.readAttributionNow(active.key), this.settings.stacks)
+      if (failure) throw failure
     }
+    const increase = this.settings.failOnIncrease
+    // A shared test's peak includes other tests' memory: no verdict either way.
+    if (!increase || active.overlapping > 0) return
+    const previous = readHistoryCached(increase.historyFile).get(identity.name)
+    if (!previous) return
+    record.increase = compareWithHistory(record, previous, increase.tolerance)
+    if (record.increase.exceeded) {
+      const attribution = await this.readAttributionNow(active.key)
+      throw increaseFailure(record, record.increase, increase.tolerance, increase.historyFile, attribution, this.settings.stacks)
+    }
+  }
+
+  /** Reads the profile now for one test (kept for its file's results too). */
+  private async readAttributionNow(key: string): Promise<Attribution | undefined> {
     await this.loadSourceMaps()
     this.measurer.collect()
-    const attribution = this.measurer.takeAttribution(active.key)
-    if (attribution) this.earlyAttributions.set(active.key, attribution)
-    const failure = checkMemoryLimit(active.limit, record, attribution, this.settings.stacks)
-    if (failure) throw failure
+    const attribution = this.measurer.takeAttribution(key)
+    if (attribution) this.earlyAttributions.set(key, attribution)
+    return attribution
   }
 
   /**

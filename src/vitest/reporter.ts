@@ -15,7 +15,11 @@ export class HeapmarkReporter implements Reporter {
   private readonly collector: ReportCollector
 
   constructor(options: ResolvedHeapmarkOptions) {
-    this.collector = new ReportCollector(options, () => ({ name: 'vitest', version: this.vitest?.version ?? 'unknown' }))
+    this.collector = new ReportCollector(
+      options,
+      () => ({ name: 'vitest', version: this.vitest?.version ?? 'unknown' }),
+      () => this.vitest?.config.root ?? process.cwd(),
+    )
   }
 
   onInit(vitest: Vitest): void {
@@ -42,6 +46,7 @@ export class HeapmarkReporter implements Reporter {
     const vitest = this.vitest
     await this.collector.finish({
       log: (text) => (vitest ? vitest.logger.log(text) : console.log(text)),
+      warn: (text) => (vitest ? vitest.logger.warn(text) : console.warn(text)),
       color: pc.isColorSupported,
     })
   }

@@ -11,7 +11,7 @@ import { RUN_MARKER_ENV } from '../../core/run-marker.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
-    const value = spec.type === 'boolean' ? '' : spec.type === 'string' ? ' <path>' : spec.type === 'size' ? ' <size>' : ' <n>'
+    const value = spec.type === 'boolean' ? '' : spec.type === 'string' ? ' <path>' : spec.type === 'size' ? ' <size>' : spec.type === 'tolerance' ? ' <tolerance>' : ' <n>'
     return `  --${spec.flag}${value}`.padEnd(34) + `${spec.description} (env ${spec.env})`
   })
   return `Usage: heapmark run [options] -- <test command> [its arguments]

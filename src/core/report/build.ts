@@ -32,6 +32,7 @@ function computeTotals(tests: readonly TestMemoryResult[]): RunTotals {
     totalBytes: tests.reduce((sum, test) => sum + test.totalBytes, 0),
     allocationCount: tests.reduce((sum, test) => sum + test.allocationCount, 0),
     limitFailures: tests.filter((test) => test.limit?.exceeded === true).length,
+    increaseFailures: tests.filter((test) => test.increase?.exceeded === true).length,
   }
 }
 

@@ -7,10 +7,14 @@ import { buildReport } from './build.js'
 import { writeJsonReport } from './json.js'
 import type { MemoryReport, TestMemoryResult, TestState } from './model.js'
 import { renderTextReport } from './render-text.js'
+import { historyPathFor, readHistory, updateHistory } from '../history.js'
+import { plural } from './numbers.js'
 
 /** Where the end-of-run output goes: the runner's own logger, so it interleaves with its output. */
 export interface RunOutput {
   log(text: string): void
+  /** Problems that do not fail the run; defaults to log. */
+  warn?(text: string): void
   color: boolean
 }
 
@@ -25,6 +29,8 @@ export class ReportCollector {
   constructor(
     private readonly options: ResolvedHeapmarkOptions,
     private readonly runner: () => { name: string; version: string },
+    /** The project root: the default history file lives under it. */
+    private readonly rootDir: () => string = () => process.cwd(),
   ) {}
 
   /** Forget earlier results: a watch-mode rerun reports the rerun, not stale tests. */
@@ -37,6 +43,14 @@ export class ReportCollector {
   }
 
   async finish(output: RunOutput): Promise<MemoryReport> {
+    const warn = (text: string) => (output.warn ?? output.log)(`heapmark: ${text}`)
+    const historyFile = historyPathFor(this.options.historyPath, this.rootDir())
+    const { history, problem } = readHistory(historyFile)
+    if (problem) warn(`the history file ${historyFile} ${problem}. It counts as no history; this run's results replace it (the old file is kept as ${historyFile}.unreadable).`)
+    for (const result of this.results) {
+      const previous = history.get(result.name)
+      if (previous) result.previousPeakBytes = previous.peakBytes
+    }
     const report = buildReport(this.results, {
       heapmarkVersion: HEAPMARK_VERSION,
       runner: this.runner(),
@@ -47,10 +61,32 @@ export class ReportCollector {
       output.log('\n' + renderTextReport(report, { mostAllocations: this.options.mostAllocations, stacks: this.options.stacks, color: output.color }))
     }
     if (this.options.binPath) output.log(`heapmark: capture files (.heapprofile, one per test) are in ${this.options.binPath}`)
+    if (this.options.failOnIncrease) output.log(describeIncreaseCheck(report, historyFile))
     if (this.options.json) {
       await writeJsonReport(this.options.json, report)
       output.log(`heapmark: JSON report written to ${this.options.json}`)
     }
+    try {
+      await updateHistory(historyFile, { entries: passingPeaks(report.tests), recordedAt: report.createdAt })
+    } catch (error) {
+      // History is a convenience: failing to keep it must not fail a run whose tests passed.
+      warn(`could not update the history file ${historyFile}: ${(error as Error).message}`)
+    }
     return report
   }
+}
+
+/** Only tests that passed, alone in their worker, set the baseline later runs are judged against. */
+function* passingPeaks(tests: readonly TestMemoryResult[]): Generator<[string, number]> {
+  for (const test of tests) if (test.state === 'passed' && !test.shared) yield [test.name, test.peakBytes]
+}
+
+function describeIncreaseCheck(report: MemoryReport, historyFile: string): string {
+  const compared = report.tests.filter((test) => test.increase).length
+  const grew = report.totals.increaseFailures
+  const newTests = report.tests.filter((test) => test.state === 'passed' && !test.shared && test.previousPeakBytes === undefined).length
+  const parts = [`compared ${plural(compared, 'test')} with their last passing run`]
+  if (grew > 0) parts.push(`${plural(grew, 'test')} grew beyond the tolerance`)
+  if (newTests > 0) parts.push(`${plural(newTests, 'test')} had no history yet and ${newTests === 1 ? 'was' : 'were'} recorded`)
+  return `heapmark: fail-on-increase ${parts.join('; ')} (history: ${historyFile})`
 }

@@ -125,7 +125,20 @@ export interface TestMemoryResult {
   workerThreads?: WorkerThreadsResult
   /** Set when other tests ran in the same isolate at the same time: the numbers include their memory. */
   shared?: { overlapping: number }
+  /** The test's peak in the last run where it passed, from the history file (absent: no history). */
+  previousPeakBytes?: number
+  /** The --fail-on-increase verdict, when that option is on and the test has history. */
+  increase?: IncreaseResult
   durationMs: number
+}
+
+export interface IncreaseResult {
+  previousPeakBytes: number
+  /** ISO time of the run that recorded previousPeakBytes. */
+  previousRecordedAt: string
+  /** Growth over previousPeakBytes the tolerance allowed. */
+  allowedBytes: number
+  exceeded: boolean
 }
 
 export interface RunTotals {
@@ -136,6 +149,8 @@ export interface RunTotals {
   totalBytes: number
   allocationCount: number
   limitFailures: number
+  /** Tests whose peak grew past --fail-on-increase's tolerance. */
+  increaseFailures: number
 }
 
 export interface MemoryReport {

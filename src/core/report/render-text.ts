@@ -37,12 +37,12 @@ export function renderTextReport(report: MemoryReport, options: TextReportOption
   if (report.tests.length === 0) return `${c.bold('heapmark:')} no tests were measured.`
 
   const top = options.mostAllocations > 0 ? report.tests.slice(0, options.mostAllocations) : report.tests
-  const overLimit = report.tests.slice(top.length).filter((test) => test.limit?.exceeded === true)
+  const overLimit = report.tests.slice(top.length).filter((test) => test.limit?.exceeded === true || test.increase?.exceeded === true)
 
   const blocks = [
     renderHeading(report, top.length, overLimit.length, c),
     ...top.map((test) => renderTest(test, options, c, '')),
-    ...overLimit.map((test) => renderTest(test, options, c, ` (over its memory limit; outside the top ${top.length})`)),
+    ...overLimit.map((test) => renderTest(test, options, c, ` (${test.limit?.exceeded ? 'over its memory limit' : 'grew past --fail-on-increase'}; outside the top ${top.length})`)),
     renderTotals(report, c),
   ]
   return blocks.join('\n\n')
@@ -51,7 +51,7 @@ export function renderTextReport(report: MemoryReport, options: TextReportOption
 function renderHeading(report: MemoryReport, shown: number, extra: number, c: Colors): string {
   const measured = plural(report.tests.length, 'test')
   const which = shown === report.tests.length ? 'all shown, largest peak first' : `top ${shown} by peak`
-  const plus = extra > 0 ? `, plus ${extra} over ${extra === 1 ? 'its' : 'their'} memory limit` : ''
+  const plus = extra > 0 ? `, plus ${extra} that failed a memory check` : ''
   return `${c.bold('heapmark: memory report')} (${measured} measured; ${which}${plus})`
 }
 
@@ -65,6 +65,7 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
       c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
   )
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
+  if (test.increase) lines.push(`${INDENT}${renderIncrease(test, c)}`)
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
   if (test.sampled === false) {
@@ -110,6 +111,15 @@ function renderLimit(test: TestMemoryResult, c: Colors): string {
   if (!limit.exceeded) return `Memory limit: ${spec}: ${c.green('ok')}, ${c.dim(`peak is ${percent}% of it`)}`
   const over = formatSize(Math.max(0, peak - limit.bytes))
   return `Memory limit: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (peak is ${percent}% of it)`)}`
+}
+
+function renderIncrease(test: TestMemoryResult, c: Colors): string {
+  const increase = test.increase!
+  const growth = test.peakBytes - increase.previousPeakBytes
+  const change = `${growth >= 0 ? '+' : '-'}${formatSize(Math.abs(growth))} since the last passing run (${formatSize(increase.previousPeakBytes)})`
+  return increase.exceeded
+    ? `Peak increase: ${change}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`the allowed +${formatSize(increase.allowedBytes)}`)}`
+    : `Peak increase: ${change}: ${c.green('ok')}, ${c.dim(`+${formatSize(increase.allowedBytes)} allowed`)}`
 }
 
 function renderHistogram(histogram: readonly SizeHistogramBucket[], c: Colors): string[] {
@@ -188,6 +198,9 @@ function renderTotals(report: MemoryReport, c: Colors): string {
   ]
   if (totals.limitFailures > 0) {
     parts.push(c.red(`${plural(totals.limitFailures, 'test')} over ${totals.limitFailures === 1 ? 'its' : 'their'} memory limit`))
+  }
+  if (totals.increaseFailures > 0) {
+    parts.push(c.red(`${plural(totals.increaseFailures, 'test')} grew past --fail-on-increase's tolerance`))
   }
   return `${c.bold('heapmark totals:')} ${parts.join(', ')}`
 }

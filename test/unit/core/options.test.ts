@@ -18,6 +18,9 @@ const DEFAULTS = {
   samplingInterval: 16384,
   binPath: undefined,
   binPrefix: '',
+  failOnIncrease: false,
+  increaseTolerance: '10%',
+  historyPath: undefined,
 }
 
 describe('resolveOptions', () => {
@@ -28,11 +31,11 @@ describe('resolveOptions', () => {
   it('takes config values', () => {
     const config: HeapmarkOptions = {
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: '4 KiB',
-      binPath: 'caps', binPrefix: 'ci-',
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: '2 MB', historyPath: 'h.json',
     }
     expect(resolveOptions(config, {})).toEqual({
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: 4096,
-      binPath: 'caps', binPrefix: 'ci-',
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, historyPath: 'h.json',
     })
   })
 
@@ -46,10 +49,13 @@ describe('resolveOptions', () => {
       HEAPMARK_SAMPLING_INTERVAL: '8 KiB',
       HEAPMARK_BIN_PATH: 'captures',
       HEAPMARK_BIN_PREFIX: 'pr-',
+      HEAPMARK_FAIL_ON_INCREASE: 'on',
+      HEAPMARK_INCREASE_TOLERANCE: ' 25 % ',
+      HEAPMARK_HISTORY: 'ci/history.json',
     }
     expect(resolveOptions(undefined, env)).toEqual({
       enabled: true, mostAllocations: 10, stacks: 4, hideSummary: true, json: 'report.json', samplingInterval: 8192,
-      binPath: 'captures', binPrefix: 'pr-',
+      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', historyPath: 'ci/history.json',
     })
   })
 
@@ -117,7 +123,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
       expect.objectContaining({
         code: 'HEAPMARK_UNKNOWN_OPTION',
-        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath',
       }),
     )
     expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
@@ -136,8 +142,15 @@ describe('optionsToEnv', () => {
   })
 
   it('round-trips through resolveOptions', () => {
-    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-' }
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, historyPath: 'h.json' }
     expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
+  })
+
+  it('rejects a malformed tolerance, naming what is accepted', () => {
+    for (const bad of ['ten percent', '-5%', '%', '', 0, -1]) {
+      expect(() => resolveOptions({ increaseTolerance: bad as string }, {})).toThrowError(/heapmark option "increaseTolerance": expected a share of the old peak like "10%", or a size like "2 MB"/)
+    }
+    expect(() => resolveOptions(undefined, { HEAPMARK_INCREASE_TOLERANCE: '10 %%' })).toThrowError(/environment variable HEAPMARK_INCREASE_TOLERANCE/)
   })
 
   it('validates what it is given', () => {
@@ -156,6 +169,9 @@ describe('CLI flags', () => {
       'sampling-interval': { type: 'string' },
       'bin-path': { type: 'string' },
       'bin-prefix': { type: 'string' },
+      'fail-on-increase': { type: 'boolean' },
+      'increase-tolerance': { type: 'string' },
+      'history-path': { type: 'string' },
     })
     expect(Object.keys(flags)).toHaveLength(OPTION_SPECS.filter((spec) => spec.flag !== null).length)
   })
