@@ -3,7 +3,7 @@ import { createCapture } from './capture/create.js'
 import { captureFileName, writeCapture } from './capture/writer.js'
 import type { PositionMapper } from './frames.js'
 import { checkMemoryLimit } from './limits.js'
-import { TestMeasurer, type ActiveTest } from './measurer.js'
+import { TestMeasurer, isAncestor, type ActiveTest } from './measurer.js'
 import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../errors.js'
@@ -73,6 +73,8 @@ export class WorkerSession {
   private readonly loadSourceMaps: () => Promise<void>
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
+  /** Tests whose body is running. */
+  private readonly running = new Set<ActiveTest>()
 
   constructor(options: WorkerSessionOptions) {
     this.settings = options.settings
@@ -101,21 +103,33 @@ export class WorkerSession {
     state.rebaseline = (test) => measurer.rebaseline(test)
   }
 
-  /** Call as the test body starts (after hooks), with the runner's test id. */
-  startTest(id: string): ActiveTest {
-    const state = getWorkerState()
-    const active = this.measurer.begin(id)
-    state.running++
-    state.current = state.running === 1 ? active : undefined
+  /**
+   * Call as the test body starts (after hooks), with the runner's test id. `parent`: the running
+   * test this one is nested in (a subtest started from its body), for runners that nest tests.
+   */
+  startTest(id: string, parent?: ActiveTest): ActiveTest {
+    const active = this.measurer.begin(id, parent)
+    this.running.add(active)
+    this.publishRunning()
     return active
   }
 
   /** Call as the body ends, whether it passed or threw; the record goes to the main process. */
   endTest(active: ActiveTest): TestRecord {
-    const state = getWorkerState()
-    state.running--
-    if (state.current === active) state.current = undefined
+    this.running.delete(active)
+    this.publishRunning()
     return toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+  }
+
+  /**
+   * Tells the limit wrappers which test body is running: the innermost tests (a parent running
+   * only its subtest counts once, as the subtest), and `current` when exactly one is.
+   */
+  private publishRunning(): void {
+    const state = getWorkerState()
+    const innermost = [...this.running].filter((test) => ![...this.running].some((other) => other !== test && isAncestor(test, other)))
+    state.running = innermost.length
+    state.current = innermost.length === 1 ? innermost[0] : undefined
   }
 
   /**

@@ -8,6 +8,7 @@ import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEn
 import type { Command } from '../main.js'
 
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
+import { prepareNodeTestRun } from '../node-test.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
@@ -64,11 +65,15 @@ export const runCommand: Command = {
     // Find the project's own runner binary first, as npm scripts do.
     env.PATH = [path.resolve('node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter)
     try {
-      const code = await spawnInherited(command[0]!, command.slice(1), env)
+      // node:test has no config to add heapmark to: the wrapper loads it and reports the run.
+      const nodeTest = prepareNodeTestRun(command, env)
+      const code = await spawnInherited(command[0]!, nodeTest?.args ?? command.slice(1), env)
+      await nodeTest?.finish()
       if (!existsSync(marker)) {
         console.error(
-          `heapmark: the test run did not load heapmark's plugin, so nothing was measured. Add it to your config:\n` +
-            `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })`,
+          `heapmark: the test run did not load heapmark's plugin, so nothing was measured. Vitest: add it to your config:\n` +
+            `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })\n` +
+            `node:test: run node itself through heapmark (heapmark run -- node --test ...), or pass it --import heapmark/node/register.`,
         )
         return code === 0 ? 1 : code
       }
