@@ -9,11 +9,10 @@
 import { prepareCaptureDir } from '../core/capture/writer.js'
 import { resolveOptions } from '../core/options.js'
 import { isHeapmarkError } from '../errors.js'
-import { NodeTestWorker } from './worker.js'
 
 const REGISTERED = Symbol.for('heapmark.node.registered')
 
-function register(): void {
+async function register(): Promise<void> {
   const holder = process as unknown as Record<symbol, boolean | undefined>
   // `heapmark run` adds this module; a project that also imports it must not measure twice.
   if (holder[REGISTERED]) return
@@ -29,7 +28,9 @@ function register(): void {
     process.stderr.write(`heapmark: ${error.message}\n`)
     process.exit(1)
   }
+  // Loaded only when switched on: a project may keep this module in its test script for good.
+  const { NodeTestWorker } = await import('./worker.js')
   new NodeTestWorker(options, process.cwd()).install()
 }
 
-register()
+await register()

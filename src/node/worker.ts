@@ -130,7 +130,11 @@ export class NodeTestWorker {
       'abort',
       () => {
         end()
-        if (record) this.report(identity, stateOf(context), record)
+        // A parent is failed for its failing subtests right after its signal is aborted, in the
+        // same synchronous step: read the state once that step is over.
+        queueMicrotask(() => {
+          if (record) this.report(identity, stateOf(context), record)
+        })
       },
       { once: true },
     )
