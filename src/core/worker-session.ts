@@ -205,5 +205,7 @@ export class WorkerSession {
  * take Node's data, so heapmark then measures peaks and totals only.
  */
 export function usesNodeHeapProf(): boolean {
-  return /--heap-prof\b/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))
+  // Exactly the flag: Node 24's test runner passes every option to its test processes, among them
+  // `--heap-prof-interval=524288`, which does not turn the profiler on.
+  return /(^|\s)--heap-prof(?![-\w])/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))
 }
