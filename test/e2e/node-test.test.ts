@@ -190,6 +190,17 @@ describe(`node:test (${matrix.name}, Node ${matrix.nodeVersion})`, () => {
     }
   })
 
+  test('--fail-on-increase judges a test against its last passing run (the history key is "file > test")', async () => {
+    const growing = (mib: number) => ({ 'grow.test.js': `import { test } from 'node:test'\ntest('grows', () => { globalThis.kept = new Array(${mib} * 131072).fill(0) })\n` })
+    const first = await runFixture(growing(2), ['run', '--fail-on-increase', '--history-path', 'history.json', '--', 'node', '--test', 'grow.test.js'], { command: 'heapmark' })
+    expect(first.exitCode, first.output).toBe(0)
+    const history = path.join(first.dir, 'history.json')
+    expect(JSON.parse(readFileSync(history, 'utf8')).tests['grow.test.js > grows'].peakBytes / MiB).toBeCloseTo(2, 0)
+    const second = await runFixture(growing(8), ['run', '--fail-on-increase', '--history-path', history, '--', 'node', '--test', '--test-reporter=spec', 'grow.test.js'], { command: 'heapmark' })
+    expect(second.exitCode, second.output).toBe(1)
+    expect(failureOf(second, 'grows')).toMatch(/MemoryIncreaseError\]?: Peak memory grew from 2\.0 MiB .* to 8\.0 MiB/)
+  })
+
   describe('bad options stop the run before any test', () => {
     test('found by heapmark\'s reporter', async () => {
       const run = await runNodeTest({ 'one.test.js': witnessTest }, [...REGISTER, '--test', ...REPORTERS, 'one.test.js'], { HEAPMARK: '1', HEAPMARK_STACKS: 'abc' })
