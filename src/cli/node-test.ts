@@ -1,8 +1,9 @@
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import pc from 'picocolors'
 import { resolveOptions } from '../core/options.js'
-import { SPOOL_ENV, createSpoolDir, removeSpool } from '../core/record-spool.js'
+import { SPOOL_ENV } from '../core/record-spool.js'
 import { reportSpool } from '../core/report/spool-report.js'
 import { prepareRunOutputs } from '../core/run-outputs.js'
 
@@ -23,25 +24,21 @@ export interface NodeTestRun {
  * `--test`: heapmark's module is not forced into other programs' processes (npm, Vitest). Returns
  * undefined for other commands. Throws on bad HEAPMARK_* options, before any test runs.
  */
-export function prepareNodeTestRun(command: string[], env: NodeJS.ProcessEnv): NodeTestRun | undefined {
+export function prepareNodeTestRun(command: string[], env: NodeJS.ProcessEnv, tempDir: string): NodeTestRun | undefined {
   const [file, ...args] = command
   if (!file || !isNodeBinary(file) || !hasTestFlag(args)) return undefined
   const rootDir = process.cwd()
   const options = prepareRunOutputs(resolveOptions({}, env), rootDir)
   if (!options.enabled) return undefined
-  const spoolDir = createSpoolDir()
+  // Inside the wrapper's own temporary directory, which it removes however the run ends.
+  const spoolDir = path.join(tempDir, 'spool')
+  mkdirSync(spoolDir)
   env[SPOOL_ENV] = spoolDir
   return {
     args: [`--import=${REGISTER_URL}`, ...args],
     async finish() {
-      try {
-        await reportSpool(spoolDir, options, { log: (text) => console.log(text), warn: (text) => console.warn(text), color: pc.isColorSupported }, {
-          runner: { name: 'node:test', version: process.version },
-          rootDir,
-        })
-      } finally {
-        removeSpool(spoolDir)
-      }
+      const output = { log: (text: string) => console.log(text), warn: (text: string) => console.warn(text), color: pc.isColorSupported }
+      await reportSpool(spoolDir, options, output, { runner: { name: 'node:test', version: process.version }, rootDir })
     },
   }
 }
