@@ -1,5 +1,7 @@
 import { isHeapmarkError } from '../errors.js'
+import { compareCommand } from './commands/compare.js'
 import { flamegraphCommand } from './commands/flamegraph.js'
+import { mergeCommand } from './commands/merge.js'
 import { runCommand } from './commands/run.js'
 import { statsCommand } from './commands/stats.js'
 import { summaryCommand } from './commands/summary.js'
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, Command> = {
   table: tableCommand,
   tree: treeCommand,
   transform: transformCommand,
+  compare: compareCommand,
+  merge: mergeCommand,
 }
 
 function usage(): string {

@@ -9,6 +9,8 @@ import type { MemoryReport, TestMemoryResult, TestState } from './model.js'
 import { renderTextReport } from './render-text.js'
 import { historyPathFor, readHistory, updateHistory } from '../history.js'
 import { plural } from './numbers.js'
+import { renderMarkdownReport } from './markdown.js'
+import { appendFile } from 'node:fs/promises'
 
 /** Where the end-of-run output goes: the runner's own logger, so it interleaves with its output. */
 export interface RunOutput {
@@ -38,8 +40,10 @@ export class ReportCollector {
     this.results = []
   }
 
-  add(identity: TestIdentity & { state: TestState }, record: TestRecord, attribution: Attribution | undefined): void {
-    this.results.push(buildTestResult(identity, record, attribution))
+  add(identity: TestIdentity & { state: TestState }, record: TestRecord, attribution: Attribution | undefined): TestMemoryResult {
+    const result = buildTestResult(identity, record, attribution)
+    this.results.push(result)
+    return result
   }
 
   async finish(output: RunOutput): Promise<MemoryReport> {
@@ -62,6 +66,14 @@ export class ReportCollector {
     }
     if (this.options.binPath) output.log(`heapmark: capture files (.heapprofile, one per test) are in ${this.options.binPath}`)
     if (this.options.failOnIncrease) output.log(describeIncreaseCheck(report, historyFile))
+    const stepSummary = process.env.GITHUB_STEP_SUMMARY
+    if (stepSummary) {
+      try {
+        await appendFile(stepSummary, renderMarkdownReport(report, { mostAllocations: this.options.mostAllocations || 10 }))
+      } catch (error) {
+        warn(`could not append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(error as Error).message}`)
+      }
+    }
     if (this.options.json) {
       await writeJsonReport(this.options.json, report)
       output.log(`heapmark: JSON report written to ${this.options.json}`)
