@@ -10,6 +10,7 @@ import { HeapmarkError } from '../errors.js'
 import type { LeakCheck } from './leaks.js'
 import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
+import { RetentionTracker, type FileRetention } from './retention.js'
 
 /**
  * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
@@ -31,6 +32,8 @@ export interface MeasurerOptions {
   maxSites?: number
   /** Keep each test's samples with full stacks, for capture files. */
   captures?: boolean
+  /** Run a full GC before every test, so each test's retained memory is measured on its own. */
+  preciseRetention?: boolean
   /**
    * Sample allocations at all. False when something else owns V8's one sampling heap profiler
    * (Node's --heap-prof): starting or reading ours would silently take Node's data.
@@ -92,6 +95,8 @@ export interface TestMeasurement {
  */
 export class TestMeasurer {
   private readonly meter = new MemoryMeter()
+  private readonly retention = new RetentionTracker()
+  private readonly preciseRetention: boolean
   private readonly gc = getGc()
   private leakExternalBase = 0
   private leakWindowStart = 0
@@ -113,6 +118,7 @@ export class TestMeasurer {
   constructor(options: MeasurerOptions) {
     this.sampler = options.sampling === false ? undefined : new HeapSampler(options.samplingInterval)
     this.maxSites = options.maxSites ?? 10
+    this.preciseRetention = options.preciseRetention === true
     this.settings = {
       interval: options.samplingInterval,
       depth: Math.max(1, options.stacks),
@@ -130,7 +136,8 @@ export class TestMeasurer {
     this.accumulators.set(key, new AttributionAccumulator(this.settings))
     const boundary = this.sampler?.mark() ?? 0
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
-    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0))
+    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention)
+    this.retention.observe(this.meter.lastLevel)
     for (const other of this.active) other.overlapping++
     const overlapping = this.active.size
     this.workerThreads.begin(key)
@@ -160,6 +167,7 @@ export class TestMeasurer {
     }
     const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)
+    this.retention.ended(test.key)
     const boundary = this.sampler?.mark() ?? 0
     this.gapTests[boundary + 1] = this.activeKeys()
     return { key: test.key, reading, workerThreads, overlapping: test.overlapping, durationMs }
@@ -186,8 +194,26 @@ export class TestMeasurer {
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
   collect(): void {
-    if (this.sampler) this.distribute(this.sampler.collect())
-    else this.accumulators.clear()
+    if (this.sampler) {
+      this.distribute(this.sampler.collect())
+      // The read forced a full GC: an exact level of live memory, free of charge.
+      this.meter.noteFullGc()
+      if (this.active.size === 0) this.retention.observe(this.meter.lastLevel)
+    } else {
+      this.accumulators.clear()
+    }
+  }
+
+  /**
+   * Closes the file's retention windows (settling the heap as before a test) and returns what the
+   * file's tests left alive. Call after the file's last test, before its modules are released.
+   */
+  takeFileRetention(): FileRetention {
+    if (this.retention.windowOpen) {
+      this.meter.settle(0, false, this.preciseRetention)
+      this.retention.observe(this.meter.lastLevel)
+    }
+    return this.retention.takeFile()
   }
 
   /**

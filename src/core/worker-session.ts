@@ -11,6 +11,7 @@ import { HEAPMARK_VERSION } from '../version.js'
 import { historyPathFor, readHistoryCached } from './history.js'
 import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseTolerance } from './increase.js'
 import type { ResolvedHeapmarkOptions } from './options.js'
+import type { FileRetention } from './retention.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -29,6 +30,7 @@ export interface WorkerSessionSettings {
   binPath: string | undefined
   binPrefix: string
   runner: { name: string; version: string }
+  preciseRetention: boolean
   /** Set with --fail-on-increase: judge each passing test against its history. */
   failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance } | undefined
 }
@@ -46,10 +48,18 @@ export function workerSessionSettings(
     binPath: options.binPath,
     binPrefix: options.binPrefix,
     runner,
+    preciseRetention: options.preciseRetention,
     failOnIncrease: options.failOnIncrease
       ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
       : undefined,
   }
+}
+
+/** Per-file results, sent from the worker with the file (attribution is read once per file). */
+export interface FileResults {
+  /** By test id. */
+  attributions: Record<string, Attribution>
+  retention: FileRetention
 }
 
 export interface WorkerSessionOptions {
@@ -84,6 +94,7 @@ export class WorkerSession {
       ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
       captures: options.settings.binPath !== undefined,
       sampling: !usesNodeHeapProf(),
+      preciseRetention: options.settings.preciseRetention,
     })
     this.measurer = measurer
     const state = getWorkerState()
@@ -156,17 +167,18 @@ export class WorkerSession {
   }
 
   /**
-   * Call when a test file ends: reads the file's attribution when worthwhile (always with
-   * captures, which need every test's samples) and writes the captures. Returns attribution by
-   * test id, to send with the file.
+   * Call when a test file ends, before its modules are released: reads the file's attribution
+   * when worthwhile (always with captures, which need every test's samples), measures what its
+   * tests left alive, and writes the captures. Returns what to send with the file.
    */
-  async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<Record<string, Attribution>> {
+  async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<FileResults> {
     await this.loadSourceMaps()
     this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
     const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
+    const retention = this.measurer.takeFileRetention()
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, tests, attributions)
-    return attributions
+    return { attributions, retention }
   }
 
   private writeCaptures(binPath: string, tests: Iterable<{ identity: TestIdentity; record: TestRecord }>, attributions: Record<string, Attribution>): void {

@@ -1,6 +1,7 @@
 import type { Attribution } from '../core/attribution.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import type { TestRecord } from '../core/test-result.js'
+import type { FileRetention } from '../core/retention.js'
 
 /** What the plugin hands to every worker through Vitest's provide/inject. */
 export interface ProvidedSettings extends ResolvedHeapmarkOptions {
@@ -19,5 +20,7 @@ declare module 'vitest' {
     heapmark?: TestRecord
     /** Per-file attribution keyed by test id, set when the file ends (reading the profile forces a GC). */
     heapmarkAttribution?: Record<string, Attribution>
+    /** What the file's tests left alive, and the worker's live memory test by test. */
+    heapmarkRetention?: FileRetention
   }
 }

@@ -51,6 +51,8 @@ export class HeapmarkReporter implements Reporter {
         for (const { name, value } of testProperties(result)) task?.annotations?.push({ type: name, message: value })
       }
     }
+    const retention = module.meta().heapmarkRetention
+    if (retention) this.collector.addRetention(file, retention)
   }
 
   async onTestRunEnd(): Promise<void> {

@@ -37,8 +37,9 @@ export default class HeapmarkRunner extends BaseRunner {
   override async onAfterRunSuite(suite: Suite): Promise<void> {
     if (isFile(suite)) {
       const tests = [...testsOf(suite)].flatMap((test) => (test.meta.heapmark ? [{ identity: identify(test), record: test.meta.heapmark }] : []))
-      const attributions = await this.session.finishFile(tests)
+      const { attributions, retention } = await this.session.finishFile(tests)
       if (Object.keys(attributions).length > 0) suite.meta.heapmarkAttribution = attributions
+      suite.meta.heapmarkRetention = retention
     }
     await super.onAfterRunSuite?.(suite)
   }

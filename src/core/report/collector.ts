@@ -5,7 +5,8 @@ import type { TestIdentity } from '../worker-session.js'
 import { HEAPMARK_VERSION } from '../../version.js'
 import { buildReport } from './build.js'
 import { writeJsonReport } from './json.js'
-import type { MemoryReport, TestMemoryResult, TestState } from './model.js'
+import type { MemoryReport, TestMemoryResult, TestState, TimelinePoint } from './model.js'
+import type { FileRetention } from '../retention.js'
 import { renderTextReport } from './render-text.js'
 import { historyPathFor, readHistory, updateHistory } from '../history.js'
 import { plural } from './numbers.js'
@@ -27,6 +28,8 @@ export interface RunOutput {
  */
 export class ReportCollector {
   private results: TestMemoryResult[] = []
+  private readonly byId = new Map<string, TestMemoryResult>()
+  private workers = new Map<string, TimelinePoint[]>()
 
   constructor(
     private readonly options: ResolvedHeapmarkOptions,
@@ -38,12 +41,29 @@ export class ReportCollector {
   /** Forget earlier results: a watch-mode rerun reports the rerun, not stale tests. */
   reset(): void {
     this.results = []
+    this.byId.clear()
+    this.workers = new Map()
   }
 
   add(identity: TestIdentity & { state: TestState }, record: TestRecord, attribution: Attribution | undefined): TestMemoryResult {
     const result = buildTestResult(identity, record, attribution)
     this.results.push(result)
+    this.byId.set(result.id, result)
     return result
+  }
+
+  /** A file's retention; call after add() for its tests. `file` is project-relative. */
+  addRetention(file: string, retention: FileRetention): void {
+    for (const [id, retained] of Object.entries(retention.tests)) {
+      const result = this.byId.get(id)
+      if (result) result.retained = { bytes: retained.retainedBytes, acrossTests: retained.acrossTests }
+    }
+    let points = this.workers.get(retention.worker)
+    if (!points) this.workers.set(retention.worker, (points = []))
+    for (const point of retention.timeline) {
+      const test = point.after === undefined ? undefined : this.byId.get(point.after)?.name
+      points.push({ ...(test !== undefined ? { test } : {}), file, bytes: point.bytes, exact: point.exact })
+    }
   }
 
   async finish(output: RunOutput): Promise<MemoryReport> {
@@ -60,7 +80,7 @@ export class ReportCollector {
       runner: this.runner(),
       node: process.version,
       samplingInterval: this.options.samplingInterval,
-    })
+    }, [...this.workers].map(([worker, points]) => ({ worker, points })))
     if (!this.options.hideSummary) {
       output.log('\n' + renderTextReport(report, { mostAllocations: this.options.mostAllocations, stacks: this.options.stacks, color: output.color }))
     }

@@ -127,6 +127,12 @@ export interface TestMemoryResult {
   shared?: { overlapping: number }
   /** The test's peak in the last run where it passed, from the history file (absent: no history). */
   previousPeakBytes?: number
+  /**
+   * Memory the test left reachable: growth of live memory (after a full GC) from its start to the
+   * next test's start. `acrossTests` > 1: measured together with the tests before it (see docs).
+   * Absent when no exact measurement closed the test's window.
+   */
+  retained?: { bytes: number; acrossTests: number }
   /** The --fail-on-increase verdict, when that option is on and the test has history. */
   increase?: IncreaseResult
   durationMs: number
@@ -164,4 +170,22 @@ export interface MemoryReport {
   /** All measured tests, largest peak first. */
   tests: TestMemoryResult[]
   totals: RunTotals
+  /** Each test worker's live memory test by test, in the order it ran them. */
+  workers: WorkerTimeline[]
+}
+
+export interface WorkerTimeline {
+  /** "pid" (forks) or "pid/threadId" (threads). */
+  worker: string
+  points: TimelinePoint[]
+}
+
+/** The worker's live memory right after a test (or at a file's start, with no test). */
+export interface TimelinePoint {
+  /** Display name of the test that ended just before; absent at a file's start. */
+  test?: string
+  file: string
+  /** Heap + external memory; garbage-free when `exact` (right after a full GC), else an upper bound. */
+  bytes: number
+  exact: boolean
 }

@@ -43,9 +43,10 @@ export function renderTextReport(report: MemoryReport, options: TextReportOption
     renderHeading(report, top.length, overLimit.length, c),
     ...top.map((test) => renderTest(test, options, c, '')),
     ...overLimit.map((test) => renderTest(test, options, c, ` (${test.limit?.exceeded ? 'over its memory limit' : 'grew past --fail-on-increase'}; outside the top ${top.length})`)),
+    renderRetained(report, options, c),
     renderTotals(report, c),
   ]
-  return blocks.join('\n\n')
+  return blocks.filter((block) => block !== '').join('\n\n')
 }
 
 function renderHeading(report: MemoryReport, shown: number, extra: number, c: Colors): string {
@@ -74,6 +75,35 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
     lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim('(estimated from sampling)')}`)
     lines.push(...renderHistogram(test.histogram, c))
     lines.push(...renderSites(test.sites, options.stacks, c))
+  }
+  return lines.join('\n')
+}
+
+/**
+ * Tests that left memory alive for the tests after them, biggest first. Below 1 MiB it is within
+ * measurement noise (and windows of small tests are only closed once they add up to that).
+ */
+export const RETAINED_REPORT_MIN_BYTES = 1024 * 1024
+
+function renderRetained(report: MemoryReport, options: TextReportOptions, c: Colors): string {
+  const retaining = report.tests
+    .filter((test) => (test.retained?.bytes ?? 0) >= RETAINED_REPORT_MIN_BYTES)
+    .sort((a, b) => b.retained!.bytes - a.retained!.bytes)
+  if (retaining.length === 0) return ''
+  const shown = options.mostAllocations > 0 ? retaining.slice(0, options.mostAllocations) : retaining
+  const lines = [`${c.bold('Memory retained across tests')} ${c.dim('(still reachable after a full GC when the next test started)')}`]
+  for (const test of shown) {
+    const together = test.retained!.acrossTests > 1 ? c.dim(` (together with the ${plural(test.retained!.acrossTests - 1, 'test')} before it)`) : ''
+    lines.push(`${INDENT}${c.bold(`+${formatSize(test.retained!.bytes)}`.padStart(11))}  ${test.name}${together}`)
+  }
+  if (retaining.length > shown.length) lines.push(c.dim(`${INDENT}... and ${plural(retaining.length - shown.length, 'more test')}`))
+  for (const worker of report.workers) {
+    const exact = worker.points.filter((point) => point.exact)
+    if (exact.length < 2) continue
+    const growth = exact.at(-1)!.bytes - exact[0]!.bytes
+    if (growth < RETAINED_REPORT_MIN_BYTES) continue
+    const files = new Set(worker.points.map((point) => point.file)).size
+    lines.push(c.dim(`${INDENT}Worker ${worker.worker}: live memory ${formatSize(exact[0]!.bytes)} -> ${formatSize(exact.at(-1)!.bytes)} over ${plural(files, 'file')}`))
   }
   return lines.join('\n')
 }
