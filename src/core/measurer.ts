@@ -138,6 +138,7 @@ export class TestMeasurer {
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
     const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention)
     this.retention.observe(this.meter.lastLevel)
+    this.retention.started(key, this.meter.lastLevel)
     for (const other of this.active) other.overlapping++
     const overlapping = this.active.size
     this.workerThreads.begin(key)
@@ -194,14 +195,10 @@ export class TestMeasurer {
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
   collect(): void {
-    if (this.sampler) {
-      this.distribute(this.sampler.collect())
-      // The read forced a full GC: an exact level of live memory, free of charge.
-      this.meter.noteFullGc()
-      if (this.active.size === 0) this.retention.observe(this.meter.lastLevel)
-    } else {
-      this.accumulators.clear()
-    }
+    // Not a retention point: the read's full GC ran inside V8, before the profile it returns
+    // was built, so the heap after it is not garbage-free.
+    if (this.sampler) this.distribute(this.sampler.collect())
+    else this.accumulators.clear()
   }
 
   /**

@@ -97,8 +97,7 @@ export class MemoryMeter {
     return 0
   }
 
-  /** Records the level right after a full GC (ours, or the one a profile read forces). */
-  noteFullGc(level: Level = currentLevel()): void {
+  private noteFullGc(level: Level): void {
     this.floor = level.heap + level.external
     this.externalFloor = level.external
     this.lastLevel = { bytes: this.floor, exact: true }

@@ -1,21 +1,23 @@
 import { threadId } from 'node:worker_threads'
 
 /**
- * Memory a test left reachable after it finished: the growth of live memory (measured right after
- * a full GC, so garbage never counts) from the test's start to the next test's start.
+ * Memory a test left reachable after it finished: live memory (measured right after a full GC,
+ * so garbage never counts) when the next test starts, minus the level when this test started.
  *
- * It costs no GC of its own by default. The memory meter already runs a full GC before a test when
- * more than 1 MiB may be stale, and those are the exact points used here: growth between two of
- * them belongs to the tests that ran in between (a "window"). A test that keeps 1 MiB or more
- * alive always closes its window by itself, since the next settle sees it as possibly stale; tests
- * that keep less are grouped until their growth adds up. Precise mode runs a full GC before every
- * test, so every window is one test.
+ * It costs no GC of its own by default. Before every test the memory meter settles the heap, and
+ * runs a full GC when more than 1 MiB may be stale: a test that keeps 1 MiB or more alive always
+ * triggers one at the next test's start, which gives the exact end point. The start level is
+ * exact when a full GC ran before the test too, otherwise an upper bound of live memory (at most
+ * 1 MiB of garbage): the difference is then a lower bound of what the test kept, off by less than
+ * 1 MiB, and never blames a test for more than it kept. Tests between two full GCs that each kept
+ * less stay unmeasured individually; their growth shows in the worker's timeline. Precise mode
+ * runs a full GC before every test, making every figure exact.
  */
 export interface TestRetention {
-  /** Growth of live memory over the window this test closed (negative: memory was released). */
+  /** Live memory at the next test's start minus the level at this test's start (negative: it freed memory). */
   retainedBytes: number
-  /** Tests in the window: 1 means this test alone; n means this one and the n-1 before it. */
-  acrossTests: number
+  /** The start level came from a full GC too (otherwise the figure is a lower bound, within 1 MiB). */
+  exact: boolean
 }
 
 /** Live memory of this worker after a test (upper bound unless `exact`). */
@@ -34,10 +36,12 @@ export interface FileRetention {
   timeline: RetentionPoint[]
 }
 
+type Level = { bytes: number; exact: boolean }
+
 export class RetentionTracker {
-  private lastExact: number | undefined
-  /** Tests that ended since the last exact point. */
-  private window: string[] = []
+  /** Tests that ended since the last exact point, with their start levels. */
+  private window: Array<{ key: string; start: Level }> = []
+  private readonly starts = new Map<string, Level>()
   private tests: Record<string, TestRetention> = {}
   private timeline: RetentionPoint[] = []
   private readonly worker = threadId === 0 ? String(process.pid) : `${process.pid}/${threadId}`
@@ -47,33 +51,36 @@ export class RetentionTracker {
     return this.window.length > 0
   }
 
-  /** A test finished (its window now waits for the next exact point). */
+  /** A test starts on this settled level. */
+  started(key: string, level: Level): void {
+    this.starts.set(key, level)
+  }
+
+  /** A test finished; its retention is known at the next exact point. */
   ended(key: string): void {
-    this.window.push(key)
+    const start = this.starts.get(key)
+    this.starts.delete(key)
+    if (start) this.window.push({ key, start })
   }
 
   /** A settled level of live memory, before a test starts or as a file ends. */
-  observe(level: { bytes: number; exact: boolean }): void {
+  observe(level: Level): void {
     const last = this.window.at(-1)
-    this.timeline.push({ ...(last !== undefined ? { after: last } : {}), bytes: level.bytes, exact: level.exact })
-    if (!level.exact) return
-    if (this.lastExact !== undefined && last !== undefined) {
-      this.tests[last] = { retainedBytes: level.bytes - this.lastExact, acrossTests: this.window.length }
-    }
-    this.lastExact = level.bytes
+    this.timeline.push({ ...(last ? { after: last.key } : {}), bytes: level.bytes, exact: level.exact })
+    if (!level.exact || !last) return
+    this.tests[last.key] = { retainedBytes: level.bytes - last.start.bytes, exact: last.start.exact }
     this.window = []
   }
 
   /**
-   * The file's retention, for its results. Windows still open (nothing exact since) are dropped:
-   * the next file's imports would otherwise count as the last tests' retention.
+   * The file's retention, for its results. A window still open is dropped: the next file's
+   * imports would otherwise count as its last test's retention.
    */
   takeFile(): FileRetention {
     const file = { worker: this.worker, tests: this.tests, timeline: this.timeline }
     this.tests = {}
     this.timeline = []
     this.window = []
-    this.lastExact = undefined
     return file
   }
 }

@@ -128,11 +128,11 @@ export interface TestMemoryResult {
   /** The test's peak in the last run where it passed, from the history file (absent: no history). */
   previousPeakBytes?: number
   /**
-   * Memory the test left reachable: growth of live memory (after a full GC) from its start to the
-   * next test's start. `acrossTests` > 1: measured together with the tests before it (see docs).
-   * Absent when no exact measurement closed the test's window.
+   * Memory the test left reachable: live memory (after a full GC) at the next test's start minus
+   * the level at this test's start. `exact` false: a lower bound, within 1 MiB (see docs). Absent
+   * when no full GC ran before the next test (then it kept less than 1 MiB).
    */
-  retained?: { bytes: number; acrossTests: number }
+  retained?: { bytes: number; exact: boolean }
   /** The --fail-on-increase verdict, when that option is on and the test has history. */
   increase?: IncreaseResult
   durationMs: number

@@ -93,8 +93,8 @@ function renderRetained(report: MemoryReport, options: TextReportOptions, c: Col
   const shown = options.mostAllocations > 0 ? retaining.slice(0, options.mostAllocations) : retaining
   const lines = [`${c.bold('Memory retained across tests')} ${c.dim('(still reachable after a full GC when the next test started)')}`]
   for (const test of shown) {
-    const together = test.retained!.acrossTests > 1 ? c.dim(` (together with the ${plural(test.retained!.acrossTests - 1, 'test')} before it)`) : ''
-    lines.push(`${INDENT}${c.bold(`+${formatSize(test.retained!.bytes)}`.padStart(11))}  ${test.name}${together}`)
+    const atLeast = test.retained!.exact ? '' : c.dim(' (at least)')
+    lines.push(`${INDENT}${c.bold(`+${formatSize(test.retained!.bytes)}`.padStart(11))}  ${test.name}${atLeast}`)
   }
   if (retaining.length > shown.length) lines.push(c.dim(`${INDENT}... and ${plural(retaining.length - shown.length, 'more test')}`))
   for (const worker of report.workers) {
