@@ -10,7 +10,7 @@ import { HeapmarkError } from '../errors.js'
 import type { LeakCheck } from './leaks.js'
 import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
-import { RetentionTracker, type FileRetention } from './retention.js'
+import { RetentionTracker, type FileRetention, type TestRetention } from './retention.js'
 
 /**
  * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
@@ -96,6 +96,12 @@ export interface TestMeasurement {
 export class TestMeasurer {
   private readonly meter = new MemoryMeter()
   private readonly retention = new RetentionTracker()
+  /** The earlier test whose retention the last begin() measured. */
+  closedRetention: { key: string; retention: TestRetention } | undefined
+  /** Live memory (upper bound) as the last test started. */
+  get lastLevelBytes(): number {
+    return this.meter.lastLevel.bytes
+  }
   private readonly preciseRetention: boolean
   private readonly gc = getGc()
   private leakExternalBase = 0
@@ -137,7 +143,7 @@ export class TestMeasurer {
     const boundary = this.sampler?.mark() ?? 0
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
     const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention)
-    this.retention.observe(this.meter.lastLevel)
+    this.closedRetention = this.retention.observe(this.meter.lastLevel)
     this.retention.started(key, this.meter.lastLevel)
     for (const other of this.active) other.overlapping++
     const overlapping = this.active.size
@@ -206,9 +212,10 @@ export class TestMeasurer {
    * file's tests left alive. Call after the file's last test, before its modules are released.
    */
   takeFileRetention(): FileRetention {
+    this.closedRetention = undefined
     if (this.retention.windowOpen) {
       this.meter.settle(0, false, this.preciseRetention)
-      this.retention.observe(this.meter.lastLevel)
+      this.closedRetention = this.retention.observe(this.meter.lastLevel)
     }
     return this.retention.takeFile()
   }

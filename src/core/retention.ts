@@ -63,13 +63,18 @@ export class RetentionTracker {
     if (start) this.window.push({ key, start })
   }
 
-  /** A settled level of live memory, before a test starts or as a file ends. */
-  observe(level: Level): void {
+  /**
+   * A settled level of live memory, before a test starts or as a file ends. Returns the test
+   * whose retention it measured, if any.
+   */
+  observe(level: Level): { key: string; retention: TestRetention } | undefined {
     const last = this.window.at(-1)
     this.timeline.push({ ...(last ? { after: last.key } : {}), bytes: level.bytes, exact: level.exact })
-    if (!level.exact || !last) return
-    this.tests[last.key] = { retainedBytes: level.bytes - last.start.bytes, exact: last.start.exact }
+    if (!level.exact || !last) return undefined
+    const retention = { retainedBytes: level.bytes - last.start.bytes, exact: last.start.exact }
+    this.tests[last.key] = retention
     this.window = []
+    return { key: last.key, retention }
   }
 
   /**

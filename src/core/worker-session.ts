@@ -12,6 +12,7 @@ import { historyPathFor, readHistoryCached } from './history.js'
 import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseTolerance } from './increase.js'
 import type { ResolvedHeapmarkOptions } from './options.js'
 import type { FileRetention } from './retention.js'
+import { JournalWriter } from './journal.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -31,6 +32,8 @@ export interface WorkerSessionSettings {
   binPrefix: string
   runner: { name: string; version: string }
   preciseRetention: boolean
+  /** Where the worker keeps its journal (see journal.ts); none: no journal. */
+  journalDir: string | undefined
   /** Set with --fail-on-increase: judge each passing test against its history. */
   failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance } | undefined
 }
@@ -40,6 +43,8 @@ export function workerSessionSettings(
   options: ResolvedHeapmarkOptions,
   rootDir: string,
   runner: { name: string; version: string },
+  /** From the main process's ReportCollector.journalDir. */
+  journalDir?: string,
 ): WorkerSessionSettings {
   return {
     samplingInterval: options.samplingInterval,
@@ -49,6 +54,7 @@ export function workerSessionSettings(
     binPrefix: options.binPrefix,
     runner,
     preciseRetention: options.preciseRetention,
+    journalDir,
     failOnIncrease: options.failOnIncrease
       ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
       : undefined,
@@ -83,10 +89,12 @@ export class WorkerSession {
   private readonly loadSourceMaps: () => Promise<void>
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
+  private readonly journal: JournalWriter | undefined
 
   constructor(options: WorkerSessionOptions) {
     this.settings = options.settings
     this.loadSourceMaps = options.loadSourceMaps ?? (async () => undefined)
+    this.journal = options.settings.journalDir ? new JournalWriter(options.settings.journalDir) : undefined
     const measurer = new TestMeasurer({
       samplingInterval: options.settings.samplingInterval,
       stacks: options.settings.stacks,
@@ -113,9 +121,14 @@ export class WorkerSession {
   }
 
   /** Call as the test body starts (after hooks), with the runner's test id. */
-  startTest(id: string): ActiveTest {
+  startTest(id: string, identity?: TestIdentity): ActiveTest {
     const state = getWorkerState()
     const active = this.measurer.begin(id)
+    if (this.journal) {
+      const closed = this.measurer.closedRetention
+      if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
+      this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
+    }
     state.running++
     state.current = state.running === 1 ? active : undefined
     return active
@@ -126,7 +139,9 @@ export class WorkerSession {
     const state = getWorkerState()
     state.running--
     if (state.current === active) state.current = undefined
-    return toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+    const record = toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+    this.journal?.write({ end: active.key, peak: record.peakBytes })
+    return record
   }
 
   /**
@@ -177,6 +192,8 @@ export class WorkerSession {
     const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
     const retention = this.measurer.takeFileRetention()
+    const closed = this.measurer.closedRetention
+    if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, tests, attributions)
     return { attributions, retention }
   }

@@ -7,6 +7,8 @@ import type { FileRetention } from '../core/retention.js'
 export interface ProvidedSettings extends ResolvedHeapmarkOptions {
   rootDir: string
   vitestVersion: string
+  /** The run's journal folder (ReportCollector.journalDir). */
+  journalDir: string
   /** The user's own test runner, which heapmark's runner extends. */
   userRunner: string | undefined
 }

@@ -41,7 +41,16 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       if (resolved.historyPath || resolved.failOnIncrease) {
         resolved.historyPath = prepareOutputFile(historyPathFor(resolved.historyPath, vitest.config.root), 'history file (historyPath)')
       }
-      const settings: ProvidedSettings = { ...resolved, rootDir: project.config.root, vitestVersion: vitest.version, userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner }
+      const reporters = vitest.config.reporters as unknown[]
+      let reporter = reporters.find((r): r is HeapmarkReporter => (r as Record<symbol, unknown> | null)?.[REPORTER_MARK] === true)
+      if (!reporter) reporters.push((reporter = new HeapmarkReporter(resolved)))
+      const settings: ProvidedSettings = {
+        ...resolved,
+        rootDir: project.config.root,
+        vitestVersion: vitest.version,
+        journalDir: reporter.journalDir,
+        userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner,
+      }
       project.config.runner = RUNNER_PATH
       const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
       for (const config of configs) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
@@ -53,8 +62,6 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
         )
       }
       project.provide('heapmark', settings)
-      const reporters = vitest.config.reporters as unknown[]
-      if (!reporters.some((r) => (r as Record<symbol, unknown> | null)?.[REPORTER_MARK])) reporters.push(new HeapmarkReporter(resolved))
       const marker = process.env[RUN_MARKER_ENV]
       if (marker) writeFileSync(marker, 'vitest\n')
     },

@@ -25,16 +25,25 @@ export class HeapmarkReporter implements Reporter {
     )
   }
 
+  get journalDir(): string {
+    return this.collector.journalDir
+  }
+
   onInit(vitest: Vitest): void {
     this.vitest = vitest
     this.junitProperties = (vitest.config.reporters as unknown[]).some((r) => r === 'junit' || (Array.isArray(r) && r[0] === 'junit'))
   }
 
+  /** Modules already handed to the collector in this run. */
+  private readonly collected = new Set<string>()
+
   onTestRunStart(): void {
     this.collector.reset()
+    this.collected.clear()
   }
 
   onTestModuleEnd(module: TestModule): void {
+    this.collected.add(module.moduleId)
     const root = this.vitest?.config.root ?? process.cwd()
     const attributions = module.meta().heapmarkAttribution ?? {}
     const file = relativePath(root, module.moduleId)
@@ -55,7 +64,9 @@ export class HeapmarkReporter implements Reporter {
     if (retention) this.collector.addRetention(file, retention)
   }
 
-  async onTestRunEnd(): Promise<void> {
+  async onTestRunEnd(modules: ReadonlyArray<TestModule> = []): Promise<void> {
+    // A module whose worker died never ends, but the tests it finished before are in its state.
+    for (const module of modules) if (!this.collected.has(module.moduleId)) this.onTestModuleEnd(module)
     const vitest = this.vitest
     await this.collector.finish({
       log: (text) => (vitest ? vitest.logger.log(text) : console.log(text)),

@@ -22,7 +22,7 @@ export default class HeapmarkRunner extends BaseRunner {
   private readonly session = this.createSession()
 
   async runTask(test: Test): Promise<void> {
-    const active = this.session.startTest(test.id)
+    const active = this.session.startTest(test.id, identify(test))
     let record
     try {
       const parentRunTask = (BaseRunner.prototype as { runTask?: (test: Test) => Promise<void> }).runTask
@@ -47,7 +47,7 @@ export default class HeapmarkRunner extends BaseRunner {
   private createSession(): WorkerSession {
     const workerState = (this as unknown as { workerState?: { evaluatedModules?: EvaluatedModulesLike } }).workerState
     return new WorkerSession({
-      settings: workerSessionSettings(settings, settings.rootDir, { name: 'vitest', version: settings.vitestVersion }),
+      settings: workerSessionSettings(settings, settings.rootDir, { name: 'vitest', version: settings.vitestVersion }, settings.journalDir),
       mapPosition: createModuleGraphMapper(() => workerState?.evaluatedModules),
       loadSourceMaps: loadSourceMapSupport,
       isRunnerFile,

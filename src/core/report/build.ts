@@ -1,4 +1,4 @@
-import { REPORT_VERSION, type MemoryReport, type RunTotals, type TestMemoryResult, type WorkerTimeline } from './model.js'
+import { REPORT_VERSION, type MemoryReport, type RunTotals, type TestMemoryResult, type WorkerIncident, type WorkerTimeline } from './model.js'
 
 export interface ReportMeta {
   heapmarkVersion: string
@@ -11,7 +11,12 @@ export interface ReportMeta {
 }
 
 /** Assembles the run's report: tests largest peak first (ties by name, so output is stable), plus totals. */
-export function buildReport(tests: readonly TestMemoryResult[], meta: ReportMeta, workers: readonly WorkerTimeline[] = []): MemoryReport {
+export function buildReport(
+  tests: readonly TestMemoryResult[],
+  meta: ReportMeta,
+  workers: readonly WorkerTimeline[] = [],
+  incidents: readonly WorkerIncident[] = [],
+): MemoryReport {
   const sorted = [...tests].sort((a, b) => b.peakBytes - a.peakBytes || compareText(a.name, b.name))
   return {
     version: REPORT_VERSION,
@@ -23,6 +28,7 @@ export function buildReport(tests: readonly TestMemoryResult[], meta: ReportMeta
     tests: sorted,
     totals: computeTotals(sorted),
     workers: [...workers],
+    incidents: [...incidents],
   }
 }
 

@@ -7,6 +7,8 @@ import { buildReport } from './build.js'
 import { writeJsonReport } from './json.js'
 import type { MemoryReport, TestMemoryResult, TestState, TimelinePoint } from './model.js'
 import type { FileRetention } from '../retention.js'
+import { JournalDir } from '../journal.js'
+import { findWorkerIncidents } from './crashes.js'
 import { renderTextReport } from './render-text.js'
 import { historyPathFor, readHistory, updateHistory } from '../history.js'
 import { plural } from './numbers.js'
@@ -30,19 +32,28 @@ export class ReportCollector {
   private results: TestMemoryResult[] = []
   private readonly byId = new Map<string, TestMemoryResult>()
   private workers = new Map<string, TimelinePoint[]>()
+  private readonly journals = new JournalDir()
 
   constructor(
     private readonly options: ResolvedHeapmarkOptions,
     private readonly runner: () => { name: string; version: string },
     /** The project root: the default history file lives under it. */
     private readonly rootDir: () => string = () => process.cwd(),
-  ) {}
+  ) {
+    process.once('exit', () => this.journals.remove())
+  }
+
+  /** Hand this to every WorkerSession (workerSessionSettings), so workers that die leave a trace. */
+  get journalDir(): string {
+    return this.journals.path
+  }
 
   /** Forget earlier results: a watch-mode rerun reports the rerun, not stale tests. */
   reset(): void {
     this.results = []
     this.byId.clear()
     this.workers = new Map()
+    this.journals.clear()
   }
 
   add(identity: TestIdentity & { state: TestState }, record: TestRecord, attribution: Attribution | undefined): TestMemoryResult {
@@ -80,7 +91,7 @@ export class ReportCollector {
       runner: this.runner(),
       node: process.version,
       samplingInterval: this.options.samplingInterval,
-    }, [...this.workers].map(([worker, points]) => ({ worker, points })))
+    }, [...this.workers].map(([worker, points]) => ({ worker, points })), findWorkerIncidents(this.journals.read(), (id) => this.byId.has(id)))
     if (!this.options.hideSummary) {
       output.log('\n' + renderTextReport(report, { mostAllocations: this.options.mostAllocations, stacks: this.options.stacks, color: output.color }))
     }

@@ -15,5 +15,5 @@ export function mergeReports(reports: readonly MemoryReport[]): MemoryReport {
     runner: runners.length === 1 ? first.runner : { name: [...new Set(reports.map((r) => r.runner.name))].join('+'), version: runners.join(', ') },
     node: first.node,
     samplingInterval: first.samplingInterval,
-  }, reports.flatMap((report) => report.workers ?? []))
+  }, reports.flatMap((report) => report.workers ?? []), reports.flatMap((report) => report.incidents ?? []))
 }

@@ -172,6 +172,24 @@ export interface MemoryReport {
   totals: RunTotals
   /** Each test worker's live memory test by test, in the order it ran them. */
   workers: WorkerTimeline[]
+  /** Workers that died before sending their results, or came close to their heap limit. */
+  incidents: WorkerIncident[]
+}
+
+/** From the worker's journal: what is known about a worker that died or nearly ran out of heap. */
+export interface WorkerIncident {
+  worker: string
+  kind: 'died' | 'near-heap-limit'
+  /** The worker's V8 heap limit (--max-old-space-size and friends). */
+  heapLimitBytes: number
+  /** The test whose body was running when the worker died. */
+  runningTest?: { name: string; file: string; liveBytesAtStart: number }
+  /** The highest live memory (upper bound) seen at a test's start, and that test. */
+  maxLive: { bytes: number; beforeTest: string }
+  /** Tests that finished but whose results never reached the main process. */
+  resultsLost: number
+  /** Every test the worker started, in order, with what is known about it. */
+  tests: Array<{ name: string; file: string; peakBytes?: number; retainedBytes?: number }>
 }
 
 export interface WorkerTimeline {

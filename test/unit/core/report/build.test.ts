@@ -40,6 +40,7 @@ describe('buildReport', () => {
       tests: [],
       totals: { tests: 0, peakBytes: 0, totalBytes: 0, allocationCount: 0, limitFailures: 0, increaseFailures: 0 },
       workers: [],
+      incidents: [],
     })
   })
 
