@@ -122,7 +122,7 @@ export class TestMeasurer {
   private readonly readKeys = new Set<string>()
 
   constructor(options: MeasurerOptions) {
-    this.sampler = options.sampling === false ? undefined : new HeapSampler(options.samplingInterval)
+    this.sampler = options.sampling === false ? undefined : this.openSampler(options.samplingInterval)
     this.maxSites = options.maxSites ?? 10
     this.preciseRetention = options.preciseRetention === true
     this.settings = {
@@ -132,6 +132,26 @@ export class TestMeasurer {
       decode: createSampleDecoder(options.samplingInterval),
       isOwnAllocation: createOwnAllocationCheck(),
       ...(options.captures ? { captureRootDir: options.rootDir } : {}),
+    }
+  }
+
+  /** Why allocation sampling is off in this worker, if it is (besides --heap-prof). */
+  samplingUnavailable: string | undefined
+
+  /**
+   * heapmark failing to open the inspector must not fail the user's tests: peaks and totals need
+   * no inspector, so it degrades to them, says so once, and limitLeaks refuses loudly.
+   */
+  private openSampler(interval: number): HeapSampler | undefined {
+    try {
+      return new HeapSampler(interval)
+    } catch (error) {
+      this.samplingUnavailable = error instanceof Error ? error.message : String(error)
+      console.warn(
+        `heapmark: allocation sampling is unavailable in this worker (${this.samplingUnavailable}): ` +
+          'peaks, totals and retained memory are measured; allocation sites are not, and limitLeaks cannot run.',
+      )
+      return undefined
     }
   }
 
@@ -226,7 +246,12 @@ export class TestMeasurer {
    */
   beginLeakWindow(interval: number): void {
     if (!this.sampler) {
-      throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.")
+      throw new HeapmarkError(
+        'HEAPMARK_LIMIT_MISUSE',
+        this.samplingUnavailable
+          ? `limitLeaks() cannot run: heapmark could not open V8's sampling heap profiler in this worker (${this.samplingUnavailable}).`
+          : "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.",
+      )
     }
     this.distribute(this.sampler.stop())
     // Reading the profile just ran a full GC: a good enough baseline for external memory. (Stores
