@@ -61,9 +61,12 @@ describe(`scale: 5,000 tests (${matrix.name})`, () => {
     const { reportMs, reportCpuMs, moduleEndMs } = probe(run)
     console.log(`[scale ${matrix.name}] heapmark end-of-run report: ${reportMs!.toFixed(0)} ms wall, ${reportCpuMs!.toFixed(0)} ms CPU ` +
       `for 5000 tests; summarising files as they ended: ${moduleEndMs.toFixed(0)} ms in all`)
-    // Wall time, what a user waits for. Measured ~170-350 ms (~200 ms CPU) on 2 cores; it includes
-    // waiting for the CPU when the machine is busy, so the CPU time is logged alongside.
-    expect(reportMs).toBeLessThan(1000)
+    // The time heapmark spends is its CPU time (main process, all threads: the workers have ended by
+    // then). Measured ~150-250 ms for 5,000 tests. On a quiet machine the wall time is about the same
+    // (~170 ms); on a shared one it also counts waiting for a core (~640 ms seen at load 6 on 2
+    // cores), so the wall bound is looser and only catches real stalls (a blocking wait, slow I/O).
+    expect(reportCpuMs).toBeLessThan(1000)
+    expect(reportMs).toBeLessThan(2000)
   })
 
   // Known bug, Node 24 only: past ~95 calls V8 13 optimises heapmark's boundary markers away (the
@@ -90,12 +93,14 @@ describe(`scale: 5,000 tests (${matrix.name})`, () => {
     console.log(`[scale ${matrix.name}] main-process heap after the run: 500 tests ${mib(on500.heapUsed)}, 5000 tests ${mib(on.heapUsed)} ` +
       `(${mib(off.heapUsed)} with heapmark off); heapmark keeps ${perTest.toFixed(0)} B per test, of which ${(on.metaBytes / 5000).toFixed(0)} B in Vitest's task meta`)
     // Ten times the tests must not mean anywhere near ten times the heap. Measured (Node 20, Vitest
-    // 4.1): 21.4 MiB at 500 tests, 30.5 MiB at 5,000 (~1.4x; Node 24 + Vitest 5.1: 22.7 and 32.5);
-    // Vitest itself keeps ~1.1 KiB per test and heapmark ~1.0-1.2 KiB (its per-test summary and the record it ships in the task meta). 2x leaves
-    // room for ~2 KiB more per test, and fails if heapmark kept per-test raw data (sample lists,
-    // profiles: tens of KiB per test would add hundreds of MiB here).
+    // 4.1): 21.5 MiB at 500 tests, 32.7 MiB at 5,000 (~1.5x; Node 24 + Vitest 5.1: 22.7 and 32.5);
+    // Vitest itself keeps ~1.1 KiB per test and heapmark ~1.6 KiB (its per-test summary and the
+    // record it ships in the task meta). 2x leaves room for ~2 KiB more per test, and fails if
+    // heapmark kept per-test raw data (sample lists, profiles: tens of KiB per test would add
+    // hundreds of MiB here).
     expect(on.heapUsed).toBeLessThan(2 * on500.heapUsed)
-    // heapmark's own share, on minus off (so it also counts heapmark's code): measured ~1.2 KiB.
+    // heapmark's own share, on minus off (so it also counts heapmark's code): measured 1.0-1.2 KiB,
+    // ~1.6 KiB since tests carry retained memory.
     expect(perTest).toBeLessThan(3 * KiB)
   })
 
