@@ -36,7 +36,8 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       if (!resolved.enabled) return
       // A bad capture directory stops the run here, before any test, rather than in every worker.
       if (resolved.binPath) resolved.binPath = prepareCaptureDir(resolved.binPath)
-      if (resolved.json) resolved.json = prepareOutputFile(resolved.json, 'JSON report (json)')
+      // Checked, not replaced: messages keep showing the path as the user wrote it.
+      if (resolved.json) prepareOutputFile(resolved.json, 'JSON report (json)')
       // The default history file is best effort; one the user named or relies on must work.
       if (resolved.historyPath || resolved.failOnIncrease) {
         resolved.historyPath = prepareOutputFile(historyPathFor(resolved.historyPath, vitest.config.root), 'history file (historyPath)')
