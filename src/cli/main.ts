@@ -6,6 +6,7 @@ import { runCommand } from './commands/run.js'
 import { statsCommand } from './commands/stats.js'
 import { summaryCommand } from './commands/summary.js'
 import { tableCommand } from './commands/table.js'
+import { timelineCommand } from './commands/timeline.js'
 import { transformCommand } from './commands/transform.js'
 import { treeCommand } from './commands/tree.js'
 import { HEAPMARK_VERSION } from '../version.js'
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   transform: transformCommand,
   compare: compareCommand,
   merge: mergeCommand,
+  timeline: timelineCommand,
 }
 
 function usage(): string {
