@@ -96,6 +96,8 @@ export interface TestMeasurement {
 export class TestMeasurer {
   private readonly meter = new MemoryMeter()
   private readonly retention = new RetentionTracker()
+  /** No test of the current file has started yet. */
+  private fileStart = true
   /** The earlier test whose retention the last begin() measured. */
   closedRetention: { key: string; retention: TestRetention } | undefined
   /** Live memory (upper bound) as the last test started. */
@@ -162,7 +164,10 @@ export class TestMeasurer {
     this.accumulators.set(key, new AttributionAccumulator(this.settings))
     const boundary = this.sampler?.mark() ?? 0
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
-    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention)
+    // A file's first test starts on a full GC: whatever the previous file released would otherwise
+    // sit in its start level (an upper bound), hiding what the test itself keeps.
+    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention || this.fileStart)
+    this.fileStart = false
     this.closedRetention = this.retention.observe(this.meter.lastLevel)
     this.retention.started(key, this.meter.lastLevel)
     for (const other of this.active) other.overlapping++
@@ -233,6 +238,7 @@ export class TestMeasurer {
    */
   takeFileRetention(): FileRetention {
     this.closedRetention = undefined
+    this.fileStart = true
     if (this.retention.windowOpen) {
       this.meter.settle(0, false, this.preciseRetention)
       this.closedRetention = this.retention.observe(this.meter.lastLevel)

@@ -79,10 +79,12 @@ describe(`retained memory per test (${matrix.name})`, () => {
     expect(points.length).toBeGreaterThanOrEqual(16)
     const afterCache = points.find((point) => point.test === 'cache.test.ts > test 3')
     expect(afterCache?.file).toBe('cache.test.ts')
-    // The exact points of the cache file climb by the cache's 5 MiB.
+    // The exact points of the cache file climb by the cache's 5 MiB (give or take the runner's own
+    // state between the first test and the file's end, about 0.5 MiB either way here).
     const worker = report.workers.find((w) => w.points.some((point) => point.file === 'cache.test.ts'))!
     const exact = worker.points.filter((point) => point.file === 'cache.test.ts' && point.exact)
-    expect(exact.at(-1)!.bytes - exact[0]!.bytes).toBeGreaterThan(4.5 * MiB)
+    expect(exact.at(-1)!.bytes - exact[0]!.bytes).toBeGreaterThan(4 * MiB)
+    expect(exact.at(-1)!.bytes - exact[0]!.bytes).toBeLessThan(6 * MiB)
   })
 
   test('a clean suite reports no retained memory', async () => {
