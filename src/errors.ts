@@ -18,6 +18,10 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_CAPTURE_INVALID'
   | 'HEAPMARK_CAPTURE_VERSION'
   | 'HEAPMARK_OUTPUT_EXISTS'
+  /** A JSON report given to compare/merge is missing, not a report, or of another version. */
+  | 'HEAPMARK_REPORT_NOT_FOUND'
+  | 'HEAPMARK_REPORT_INVALID'
+  | 'HEAPMARK_REPORT_VERSION'
   | 'HEAPMARK_UNKNOWN_FORMAT'
   /** The command line itself is wrong (unknown flag, missing argument): the CLI exits 2. */
   | 'HEAPMARK_CLI_USAGE'

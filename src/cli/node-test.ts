@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import pc from 'picocolors'
 import { resolveOptions } from '../core/options.js'
-import { SPOOL_ENV } from '../core/record-spool.js'
+import { SPOOL_ENV, createSpoolDir } from '../core/record-spool.js'
 import { reportSpool } from '../core/report/spool-report.js'
 import { prepareRunOutputs } from '../core/run-outputs.js'
 
@@ -31,8 +30,7 @@ export function prepareNodeTestRun(command: string[], env: NodeJS.ProcessEnv, te
   const options = prepareRunOutputs(resolveOptions({}, env), rootDir)
   if (!options.enabled) return undefined
   // Inside the wrapper's own temporary directory, which it removes however the run ends.
-  const spoolDir = path.join(tempDir, 'spool')
-  mkdirSync(spoolDir)
+  const spoolDir = createSpoolDir(tempDir)
   env[SPOOL_ENV] = spoolDir
   return {
     args: [`--import=${REGISTER_URL}`, ...args],

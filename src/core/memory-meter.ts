@@ -47,6 +47,11 @@ function youngBytes(): number {
 export class MemoryMeter {
   /** Heap + external right after our last full GC: an upper bound of live memory. NaN: none yet. */
   private floor = Number.NaN
+  /**
+   * Heap + external after the last settle. `exact` when a full GC had just run, so it is live
+   * memory only; otherwise an upper bound (it may hold up to FULL_GC_THRESHOLD_BYTES of garbage).
+   */
+  lastLevel: { bytes: number; exact: boolean } = { bytes: 0, exact: false }
   /** External memory right after our last full GC. NaN: none yet (so no second GC on the first). */
   private externalFloor = Number.NaN
   private readonly gc = getGc()
@@ -57,17 +62,17 @@ export class MemoryMeter {
    * ActiveReading. `strict` always runs the minor GC: for tests with a limit, whose verdict must
    * not depend on when a GC happens.
    */
-  settle(knownYoungGarbage = 0, strict = false): number {
+  settle(knownYoungGarbage = 0, strict = false, full = false): number {
     // Young garbage of earlier tests, freed by a scavenge during this test, would pull the reading
     // down by as much: a minor GC (~0.5 ms) removes it. It is skipped (1.5-2% of a 201-test suite)
     // when the young generation holds little beyond garbage heapmark just made itself (boundary
     // markers): their size is known exactly, so readings after the test's first GC get it added
     // back (see ActiveReading), and the rest stays under YOUNG_STALE_LIMIT_BYTES.
     let leftGarbage = knownYoungGarbage
-    // Before the first test a full GC follows anyway (no floor yet), and it empties the young
-    // generation too: a minor GC first would be wasted (~1-8 ms in a fresh process, which
-    // node:test starts for every test file).
-    const fullGcComing = Number.isNaN(this.floor)
+    // When a full GC follows anyway (asked for, or no floor yet) it empties the young generation
+    // too: a minor GC first would be wasted (~1-8 ms in a fresh process, which node:test starts
+    // for every test file).
+    const fullGcComing = full || Number.isNaN(this.floor)
     if (strict || (!fullGcComing && youngBytes() - knownYoungGarbage >= YOUNG_STALE_LIMIT_BYTES)) {
       this.gc({ type: 'minor' })
       leftGarbage = 0
@@ -78,11 +83,12 @@ export class MemoryMeter {
     // not see): readings between full GCs contain garbage, and a floor taken from them would let
     // stale garbage pile up past the threshold.
     // (With no floor yet, NaN makes both comparisons false: the first test starts on a full GC.)
-    if (total < this.floor) {
+    this.lastLevel = { bytes: total, exact: false }
+    if (!full && total < this.floor) {
       this.floor = total
       return leftGarbage
     }
-    if (total - this.floor <= FULL_GC_THRESHOLD_BYTES) return leftGarbage
+    if (!full && total - this.floor <= FULL_GC_THRESHOLD_BYTES) return leftGarbage
     this.gc()
     let after = currentLevel()
     // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
@@ -91,9 +97,14 @@ export class MemoryMeter {
       this.gc()
       after = currentLevel()
     }
-    this.floor = after.heap + after.external
-    this.externalFloor = after.external
+    this.noteFullGc(after)
     return 0
+  }
+
+  private noteFullGc(level: Level): void {
+    this.floor = level.heap + level.external
+    this.externalFloor = level.external
+    this.lastLevel = { bytes: this.floor, exact: true }
   }
 
   /** Stops a reading without using it (a test being re-baselined). */

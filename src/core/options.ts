@@ -33,6 +33,8 @@ export interface HeapmarkOptions {
   increaseTolerance?: string | number
   /** The history file (per-test peaks of earlier runs). */
   historyPath?: string
+  /** Full GC before every test: retained memory per test exactly, at a cost. */
+  preciseRetention?: boolean
 }
 
 export interface ResolvedHeapmarkOptions {
@@ -49,6 +51,7 @@ export interface ResolvedHeapmarkOptions {
   increaseTolerance: string | number
   /** undefined: the default place under the project root (DEFAULT_HISTORY_PATH). */
   historyPath: string | undefined
+  preciseRetention: boolean
 }
 
 export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance'
@@ -115,6 +118,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: 'historyPath', env: 'HEAPMARK_HISTORY', flag: 'history-path', type: 'string', default: undefined,
     description: 'History file of per-test peaks (default node_modules/.cache/heapmark/history.json under the project root).',
+  },
+  {
+    key: 'preciseRetention', env: 'HEAPMARK_PRECISE_RETENTION', flag: 'precise-retention', type: 'boolean', default: false,
+    description: 'Run a full GC before every test, so the memory each test leaves alive is measured for that test alone (slower).',
   },
 ]
 

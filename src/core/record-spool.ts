@@ -1,9 +1,10 @@
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { threadId } from 'node:worker_threads'
 import type { Attribution } from './attribution.js'
 import type { ReportCollector } from './report/collector.js'
+import type { FileRetention } from './retention.js'
 import type { TestState } from './report/model.js'
 import type { TestRecord } from './test-result.js'
 import type { TestIdentity } from './worker-session.js'
@@ -24,12 +25,25 @@ const CLAIM_FILE = 'reported'
 export type SpoolEntry =
   | { kind: 'runner'; runner: { name: string; version: string } }
   | { kind: 'test'; identity: TestIdentity & { state: TestState }; record: TestRecord }
-  /** A test process's attribution by test id, sent once its tests are over (reading it forces a GC). */
-  | { kind: 'attributions'; attributions: Record<string, Attribution> }
+  /**
+   * A test process's per-file results once its tests are over (reading attribution forces a GC):
+   * attribution by test id and what the tests left alive. `file`: its (first) test file.
+   */
+  | { kind: 'file'; file: string; attributions: Record<string, Attribution>; retention: FileRetention }
 
-/** A new, empty spool directory. */
-export function createSpoolDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'heapmark-spool-'))
+/**
+ * A new, empty spool directory (in `parent`, or the system's temporary directory), with the
+ * folder the test processes keep their journals in (spoolJournalDir).
+ */
+export function createSpoolDir(parent?: string): string {
+  const dir = parent ? path.join(parent, 'spool') : mkdtempSync(path.join(os.tmpdir(), 'heapmark-spool-'))
+  mkdirSync(spoolJournalDir(dir), { recursive: true })
+  return dir
+}
+
+/** Where test processes keep their journals (core/journal.ts), so a process that dies leaves a trace. */
+export function spoolJournalDir(dir: string): string {
+  return path.join(dir, 'journal')
 }
 
 /** Appends entries to this process's (and thread's) own file in the spool: no two writers share a file. */
@@ -91,7 +105,7 @@ export function collectSpool(dir: string, collector: ReportCollector): SpoolSumm
     const entries = readEntries(path.join(dir, name))
     const attributions: Record<string, Attribution> = {}
     for (const entry of entries) {
-      if (entry.kind === 'attributions') Object.assign(attributions, entry.attributions)
+      if (entry.kind === 'file') Object.assign(attributions, entry.attributions)
       else if (entry.kind === 'runner') runner ??= entry.runner
     }
     for (const entry of entries) {
@@ -99,6 +113,8 @@ export function collectSpool(dir: string, collector: ReportCollector): SpoolSumm
       collector.add(entry.identity, entry.record, attributions[entry.identity.id])
       tests++
     }
+    // After the tests it refers to.
+    for (const entry of entries) if (entry.kind === 'file') collector.addRetention(entry.file, entry.retention)
   }
   return { tests, runner }
 }

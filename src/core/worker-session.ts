@@ -11,6 +11,8 @@ import { HEAPMARK_VERSION } from '../version.js'
 import { historyPathFor, readHistoryCached } from './history.js'
 import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseTolerance } from './increase.js'
 import type { ResolvedHeapmarkOptions } from './options.js'
+import type { FileRetention } from './retention.js'
+import { JournalWriter } from './journal.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -29,6 +31,9 @@ export interface WorkerSessionSettings {
   binPath: string | undefined
   binPrefix: string
   runner: { name: string; version: string }
+  preciseRetention: boolean
+  /** Where the worker keeps its journal (see journal.ts); none: no journal. */
+  journalDir: string | undefined
   /** Set with --fail-on-increase: judge each passing test against its history. */
   failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance } | undefined
 }
@@ -38,6 +43,8 @@ export function workerSessionSettings(
   options: ResolvedHeapmarkOptions,
   rootDir: string,
   runner: { name: string; version: string },
+  /** From the main process's ReportCollector.journalDir. */
+  journalDir?: string,
 ): WorkerSessionSettings {
   return {
     samplingInterval: options.samplingInterval,
@@ -46,10 +53,19 @@ export function workerSessionSettings(
     binPath: options.binPath,
     binPrefix: options.binPrefix,
     runner,
+    preciseRetention: options.preciseRetention,
+    journalDir,
     failOnIncrease: options.failOnIncrease
       ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
       : undefined,
   }
+}
+
+/** Per-file results, sent from the worker with the file (attribution is read once per file). */
+export interface FileResults {
+  /** By test id. */
+  attributions: Record<string, Attribution>
+  retention: FileRetention
 }
 
 export interface WorkerSessionOptions {
@@ -73,12 +89,14 @@ export class WorkerSession {
   private readonly loadSourceMaps: () => Promise<void>
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
+  private readonly journal: JournalWriter | undefined
   /** Tests whose body is running. */
   private readonly running = new Set<ActiveTest>()
 
   constructor(options: WorkerSessionOptions) {
     this.settings = options.settings
     this.loadSourceMaps = options.loadSourceMaps ?? (async () => undefined)
+    this.journal = options.settings.journalDir ? new JournalWriter(options.settings.journalDir) : undefined
     const measurer = new TestMeasurer({
       samplingInterval: options.settings.samplingInterval,
       stacks: options.settings.stacks,
@@ -86,6 +104,7 @@ export class WorkerSession {
       ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
       captures: options.settings.binPath !== undefined,
       sampling: !usesNodeHeapProf(),
+      preciseRetention: options.settings.preciseRetention,
     })
     this.measurer = measurer
     const state = getWorkerState()
@@ -107,8 +126,13 @@ export class WorkerSession {
    * Call as the test body starts (after hooks), with the runner's test id. `parent`: the running
    * test this one is nested in (a subtest started from its body), for runners that nest tests.
    */
-  startTest(id: string, parent?: ActiveTest): ActiveTest {
+  startTest(id: string, identity?: TestIdentity, parent?: ActiveTest): ActiveTest {
     const active = this.measurer.begin(id, parent)
+    if (this.journal) {
+      const closed = this.measurer.closedRetention
+      if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
+      this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
+    }
     this.running.add(active)
     this.publishRunning()
     return active
@@ -118,7 +142,9 @@ export class WorkerSession {
   endTest(active: ActiveTest): TestRecord {
     this.running.delete(active)
     this.publishRunning()
-    return toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+    const record = toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+    this.journal?.write({ end: active.key, peak: record.peakBytes })
+    return record
   }
 
   /**
@@ -170,17 +196,20 @@ export class WorkerSession {
   }
 
   /**
-   * Call when a test file ends: reads the file's attribution when worthwhile (always with
-   * captures, which need every test's samples) and writes the captures. Returns attribution by
-   * test id, to send with the file.
+   * Call when a test file ends, before its modules are released: reads the file's attribution
+   * when worthwhile (always with captures, which need every test's samples), measures what its
+   * tests left alive, and writes the captures. Returns what to send with the file.
    */
-  async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<Record<string, Attribution>> {
+  async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<FileResults> {
     await this.loadSourceMaps()
     this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
     const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
+    const retention = this.measurer.takeFileRetention()
+    const closed = this.measurer.closedRetention
+    if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, tests, attributions)
-    return attributions
+    return { attributions, retention }
   }
 
   private writeCaptures(binPath: string, tests: Iterable<{ identity: TestIdentity; record: TestRecord }>, attributions: Record<string, Attribution>): void {

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ActiveTest } from '../core/measurer.js'
-import { SPOOL_ENV, SpoolWriter } from '../core/record-spool.js'
+import { SPOOL_ENV, SpoolWriter, spoolJournalDir } from '../core/record-spool.js'
 import type { TestState } from '../core/report/model.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import type { TestRecord } from '../core/test-result.js'
@@ -34,6 +34,8 @@ export class NodeTestWorker {
   /** Finished tests of this process, for finishFile (captures) at the end. */
   private finished: Array<{ identity: TestIdentity; record: TestRecord }> = []
   private readonly seenNames = new Map<string, number>()
+  /** Tests with a failed subtest (node:test fails them too). */
+  private readonly failedChildren = new WeakSet<ActiveTest>()
   private spool: SpoolWriter | undefined
   private spoolChecked = false
   private finishing = false
@@ -112,7 +114,7 @@ export class NodeTestWorker {
     const session = (this.session ??= this.createSession())
     const identity = this.identify(context)
     const parent = this.parentActive(test)
-    const active = session.startTest(identity.id, parent)
+    const active = session.startTest(identity.id, identity, parent)
     this.running.set(test, active)
     let record: TestRecord | undefined
     let ended = false
@@ -130,11 +132,14 @@ export class NodeTestWorker {
       'abort',
       () => {
         end()
-        // A parent is failed for its failing subtests right after its signal is aborted, in the
-        // same synchronous step: read the state once that step is over.
-        queueMicrotask(() => {
-          if (record) this.report(identity, stateOf(context), record)
-        })
+        if (!record) return
+        // node:test fails a parent for its failed subtests only after aborting its signal, so
+        // heapmark tells it from its subtests' states itself: the record must be written now,
+        // synchronously, or a process that dies in its next test (out of memory) loses it.
+        const failed = context.passed === false || this.failedChildren.has(active)
+        const state: TestState = context.passed === undefined ? 'unknown' : failed ? 'failed' : 'passed'
+        if (failed && parent) this.failedChildren.add(parent)
+        this.report(identity, state, record)
       },
       { once: true },
     )
@@ -177,8 +182,11 @@ export class NodeTestWorker {
     this.finishing = true
     const tests = this.finished
     this.finished = []
-    const attributions = await this.session.finishFile(tests)
-    if (Object.keys(attributions).length > 0) this.spoolWriter()?.write({ kind: 'attributions', attributions })
+    const { attributions, retention } = await this.session.finishFile(tests)
+    // One "file" per process: with process isolation it is the file; with --test-isolation=none
+    // the whole run's files share the process, heap and results (named after the first file).
+    const file = tests[0]?.identity.file ?? ''
+    this.spoolWriter()?.write({ kind: 'file', file, attributions, retention })
     this.spool?.close()
   }
 
@@ -199,17 +207,14 @@ export class NodeTestWorker {
     // Tells `heapmark run` that heapmark was loaded in the test processes.
     const marker = process.env[RUN_MARKER_ENV]
     if (marker) writeFileSync(marker, `${RUNNER_NAME}\n`)
+    const spool = process.env[SPOOL_ENV]
     return new WorkerSession({
-      settings: workerSessionSettings(this.options, this.rootDir, { name: RUNNER_NAME, version: process.version }),
+      settings: workerSessionSettings(this.options, this.rootDir, { name: RUNNER_NAME, version: process.version }, spool ? spoolJournalDir(spool) : undefined),
       mapPosition: createSourceMapMapper(),
       // node:test's own code runs from node: URLs, never from files.
       isRunnerFile: () => false,
     })
   }
-}
-
-function stateOf(context: TestContextLike): TestState {
-  return context.passed === undefined ? 'unknown' : context.passed ? 'passed' : 'failed'
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

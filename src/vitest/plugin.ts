@@ -36,12 +36,22 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       if (!resolved.enabled) return
       // A bad capture directory stops the run here, before any test, rather than in every worker.
       if (resolved.binPath) resolved.binPath = prepareCaptureDir(resolved.binPath)
-      if (resolved.json) resolved.json = prepareOutputFile(resolved.json, 'JSON report (json)')
+      // Checked, not replaced: messages keep showing the path as the user wrote it.
+      if (resolved.json) prepareOutputFile(resolved.json, 'JSON report (json)')
       // The default history file is best effort; one the user named or relies on must work.
       if (resolved.historyPath || resolved.failOnIncrease) {
         resolved.historyPath = prepareOutputFile(historyPathFor(resolved.historyPath, vitest.config.root), 'history file (historyPath)')
       }
-      const settings: ProvidedSettings = { ...resolved, rootDir: project.config.root, vitestVersion: vitest.version, userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner }
+      const reporters = vitest.config.reporters as unknown[]
+      let reporter = reporters.find((r): r is HeapmarkReporter => (r as Record<symbol, unknown> | null)?.[REPORTER_MARK] === true)
+      if (!reporter) reporters.push((reporter = new HeapmarkReporter(resolved)))
+      const settings: ProvidedSettings = {
+        ...resolved,
+        rootDir: project.config.root,
+        vitestVersion: vitest.version,
+        journalDir: reporter.journalDir,
+        userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner,
+      }
       project.config.runner = RUNNER_PATH
       const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
       for (const config of configs) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
@@ -53,8 +63,6 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
         )
       }
       project.provide('heapmark', settings)
-      const reporters = vitest.config.reporters as unknown[]
-      if (!reporters.some((r) => (r as Record<symbol, unknown> | null)?.[REPORTER_MARK])) reporters.push(new HeapmarkReporter(resolved))
       const marker = process.env[RUN_MARKER_ENV]
       if (marker) writeFileSync(marker, 'vitest\n')
     },

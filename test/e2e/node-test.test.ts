@@ -201,6 +201,15 @@ describe(`node:test (${matrix.name}, Node ${matrix.nodeVersion})`, () => {
     expect(failureOf(second, 'grows')).toMatch(/MemoryIncreaseError\]?: Peak memory grew from 2\.0 MiB .* to 8\.0 MiB/)
   })
 
+  test('a test process that dies (out of memory) is named, with the tests it finished', async () => {
+    const run = await runFixture({
+      'oom.test.js': `import { test } from 'node:test'\nconst kept = []\ntest('keeps 2 MiB', () => { kept.push(new Array(262144).fill(0)) })\ntest('explodes', () => { for (;;) kept.push(new Array(1e6).fill(0)) })\n`,
+    }, ['run', '--json', 'report.json', '--', 'node', '--max-old-space-size=64', '--test', 'oom.test.js'], { command: 'heapmark' })
+    expect(run.exitCode, run.output).not.toBe(0)
+    expect(run.output).toMatch(/heapmark: a test worker died \(worker \d+, heap limit [\d.]+ MiB\) while running oom\.test\.js > explodes/)
+    expect(readReport(run).test('keeps 2 MiB').peakBytes / MiB).toBeGreaterThan(1.5)
+  })
+
   describe('bad options stop the run before any test', () => {
     test('found by heapmark\'s reporter', async () => {
       const run = await runNodeTest({ 'one.test.js': witnessTest }, [...REGISTER, '--test', ...REPORTERS, 'one.test.js'], { HEAPMARK: '1', HEAPMARK_STACKS: 'abc' })

@@ -1,4 +1,4 @@
-import { claimSpool, collectSpool, type SpoolSummary } from '../record-spool.js'
+import { claimSpool, collectSpool, spoolJournalDir, type SpoolSummary } from '../record-spool.js'
 import type { ResolvedHeapmarkOptions } from '../options.js'
 import { ReportCollector, type RunOutput } from './collector.js'
 
@@ -15,7 +15,7 @@ export async function reportSpool(
 ): Promise<SpoolSummary | undefined> {
   if (!claimSpool(dir)) return undefined
   let runner = defaults.runner
-  const collector = new ReportCollector(options, () => runner, () => defaults.rootDir)
+  const collector = new ReportCollector(options, () => runner, () => defaults.rootDir, spoolJournalDir(dir))
   const summary = collectSpool(dir, collector)
   // The test processes' Node may not be the reporting process's (`heapmark run -- /other/node --test`).
   if (summary.runner) runner = summary.runner

@@ -21,6 +21,7 @@ const DEFAULTS = {
   failOnIncrease: false,
   increaseTolerance: '10%',
   historyPath: undefined,
+  preciseRetention: false,
 }
 
 describe('resolveOptions', () => {
@@ -31,11 +32,11 @@ describe('resolveOptions', () => {
   it('takes config values', () => {
     const config: HeapmarkOptions = {
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: '4 KiB',
-      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: '2 MB', historyPath: 'h.json',
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: '2 MB', historyPath: 'h.json', preciseRetention: true,
     }
     expect(resolveOptions(config, {})).toEqual({
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: 4096,
-      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, historyPath: 'h.json',
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, historyPath: 'h.json', preciseRetention: true,
     })
   })
 
@@ -52,10 +53,11 @@ describe('resolveOptions', () => {
       HEAPMARK_FAIL_ON_INCREASE: 'on',
       HEAPMARK_INCREASE_TOLERANCE: ' 25 % ',
       HEAPMARK_HISTORY: 'ci/history.json',
+      HEAPMARK_PRECISE_RETENTION: 'true',
     }
     expect(resolveOptions(undefined, env)).toEqual({
       enabled: true, mostAllocations: 10, stacks: 4, hideSummary: true, json: 'report.json', samplingInterval: 8192,
-      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', historyPath: 'ci/history.json',
+      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', historyPath: 'ci/history.json', preciseRetention: true,
     })
   })
 
@@ -123,7 +125,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
       expect.objectContaining({
         code: 'HEAPMARK_UNKNOWN_OPTION',
-        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath, preciseRetention',
       }),
     )
     expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
@@ -142,7 +144,7 @@ describe('optionsToEnv', () => {
   })
 
   it('round-trips through resolveOptions', () => {
-    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, historyPath: 'h.json' }
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, historyPath: 'h.json', preciseRetention: false }
     expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
   })
 
@@ -172,6 +174,7 @@ describe('CLI flags', () => {
       'fail-on-increase': { type: 'boolean' },
       'increase-tolerance': { type: 'string' },
       'history-path': { type: 'string' },
+      'precise-retention': { type: 'boolean' },
     })
     expect(Object.keys(flags)).toHaveLength(OPTION_SPECS.filter((spec) => spec.flag !== null).length)
   })

@@ -39,6 +39,8 @@ describe('buildReport', () => {
       createdAt: '2025-01-01T00:00:00.000Z',
       tests: [],
       totals: { tests: 0, peakBytes: 0, totalBytes: 0, allocationCount: 0, limitFailures: 0, increaseFailures: 0 },
+      workers: [],
+      incidents: [],
     })
   })
 
