@@ -18,7 +18,11 @@ export function missingAdapterHint(command: readonly string[]): string {
   )
 }
 
-/** `jest ...`, `npx jest`, `node node_modules/jest/bin/jest.js`, `yarn jest`... */
+/** Words that start the actual command: `npx jest`, `node node_modules/jest/bin/jest.js`, `pnpm exec jest`... */
+const LAUNCHERS = new Set(['npx', 'node', 'yarn', 'pnpm', 'bunx', 'bun', 'npm', 'exec', 'dlx', 'run'])
+
+/** Whether the program the command runs is Jest (its arguments do not count: `vitest -t jest` is Vitest). */
 function looksLikeJest(command: readonly string[]): boolean {
-  return command.some((arg) => !arg.startsWith('-') && /^jest(\.[cm]?js)?$/.test(path.basename(arg)))
+  const program = command.find((arg) => !arg.startsWith('-') && !LAUNCHERS.has(path.basename(arg)))
+  return program !== undefined && /^jest(\.[cm]?js)?$/.test(path.basename(program))
 }

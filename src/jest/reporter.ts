@@ -49,7 +49,7 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
     const settings: JestRunSettings = { options: this.options, jestVersion }
     const channel = (this.channel = openResultChannel(settings))
     this.reader = new ResultChannelReader(channel)
-    process.once('exit', () => rmSync(channel, { recursive: true, force: true }))
+    removeAtExit(channel)
     const marker = process.env[RUN_MARKER_ENV]
     if (marker) writeFileSync(marker, 'jest\n')
   }
@@ -112,4 +112,12 @@ function withoutStack<T>(fn: () => T): T {
     if (isHeapmarkError(error)) error.stack = `${error.name}: ${error.message}`
     throw error
   }
+}
+
+const channelsToRemove = new Set<string>()
+
+/** One exit listener for every channel of the process (watch mode makes a reporter per run). */
+function removeAtExit(dir: string): void {
+  if (channelsToRemove.size === 0) process.once('exit', () => channelsToRemove.forEach((path) => rmSync(path, { recursive: true, force: true })))
+  channelsToRemove.add(dir)
 }

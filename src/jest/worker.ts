@@ -1,5 +1,5 @@
 import type { JestEnvironmentConfig } from '@jest/environment'
-import { joinResultChannel } from '../core/result-channel.js'
+import { joinResultChannel, RESULT_CHANNEL_ENV } from '../core/result-channel.js'
 import { WorkerSession, workerSessionSettings } from '../core/worker-session.js'
 import type { JestRunSettings } from './run-settings.js'
 import { JestSourceMapper } from './source-map.js'
@@ -21,7 +21,13 @@ let worker: JestWorker | undefined
  * measurer owns V8's sampling session; it never holds an environment or its global (--detectLeaks).
  */
 export function joinJestRun(config: JestEnvironmentConfig): JestWorker | undefined {
-  if (worker) return worker
+  const current = process.env[RESULT_CHANNEL_ENV]
+  if (!current) return undefined
+  if (worker) {
+    // Watch mode in band: every run has a reporter and a channel of its own; the session stays.
+    worker.dir = current
+    return worker
+  }
   const channel = joinResultChannel<JestRunSettings>()
   if (!channel) return undefined
   const { options, jestVersion } = channel.settings
