@@ -6,6 +6,7 @@
 // Shared chunks sit next to the entries: core/frames.ts takes the folder two levels above its
 // own file as heapmark's code (dist/), as it does for the unbundled and Vitest builds.
 import { rolldown } from 'rolldown'
+import { readdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url))
@@ -17,6 +18,8 @@ async function build(input, output) {
   await bundle.close()
 }
 
+// Chunk names carry a content hash: drop the previous build's, which nothing refers to any more.
+for (const name of readdirSync(`${dist}jest`)) if (name.startsWith('chunk-')) rmSync(`${dist}jest/${name}`)
 await build({ index: `${dist}index.js` }, { dir: dist })
 await build(
   Object.fromEntries(['index', 'environment', 'jsdom', 'reporter'].map((name) => [name, `${dist}jest/${name}.js`])),

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -38,7 +39,13 @@ const ESM_OPTIONS = { isInternalModule: false, supportsDynamicImport: true, supp
 export class JestSourceMapper {
   private project: JestProject | undefined
   private transformer: ScriptTransformerLike | undefined
-  private readonly transformers = new Map<string, Promise<ScriptTransformerLike | undefined>>()
+  private readonly transformers = new Map<string, ScriptTransformerLike | undefined>()
+  /**
+   * Where the transformer is created: outside any test's async context. jest-circus runs each test
+   * in an AsyncLocalStorage holding the test; a promise or handle made during a test and kept for
+   * the worker's lifetime would keep that test, and its environment, alive (--detectLeaks).
+   */
+  private readonly scope = new AsyncResource('heapmark.jest.source-maps')
   private readonly maps = new Map<string, TraceMap | null>()
 
   /** The project of the test file now running: its transform config decides the maps. */
@@ -52,12 +59,10 @@ export class JestSourceMapper {
     traceMapping ??= requireHere('@jridgewell/trace-mapping') as TraceMapping
     const project = this.project
     if (!project || this.transformer) return
-    let pending = this.transformers.get(project.config.id)
-    if (!pending) {
-      pending = createTransformer(project.config)
-      this.transformers.set(project.config.id, pending)
+    if (!this.transformers.has(project.config.id)) {
+      this.transformers.set(project.config.id, await this.scope.runInAsyncScope(() => createTransformer(project.config)))
     }
-    this.transformer = await pending
+    this.transformer = this.transformers.get(project.config.id)
   }
 
   readonly mapPosition: PositionMapper = (file, line, column) => {

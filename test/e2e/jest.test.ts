@@ -220,12 +220,14 @@ describe(`Jest: jsdom and Jest's own flags (${matrix.name})`, () => {
       'src/sum.js': 'exports.sum = (a, b) => a + b\n',
       'dom.test.js': `const { sum } = require('./src/sum')
 test('builds a DOM', () => {
-  for (let i = 0; i < 20000; i++) document.body.appendChild(document.createElement('div')).textContent = 'row ' + i
-  expect(document.querySelectorAll('div')).toHaveLength(20000)
+  for (let i = 0; i < 10000; i++) document.body.appendChild(document.createElement('div')).textContent = 'row ' + i
+  expect(document.querySelectorAll('div')).toHaveLength(10000)
   expect(sum(1, 2)).toBe(3)
 })
 `,
       'plain.test.js': `/** @jest-environment node */\ntest('runs without heapmark', () => { expect(typeof document).toBe('undefined') })\n`,
+      // A leak check reads the profile mid-test: nothing heapmark keeps may hold on to the test.
+      'checked.test.js': `const { limitLeaks } = require('heapmark')\ntest('checked for leaks', limitLeaks('1 MB', () => { expect(1).toBe(1) }))\n`,
     }, ['--coverage', '--logHeapUsage', '--detectLeaks'], { env: ON })
     expect(run.exitCode, run.output).toBe(0)
     expect(run.output).toMatch(/PASS \.\/dom\.test\.js \(\d+ MB heap size\)/)
@@ -233,7 +235,8 @@ test('builds a DOM', () => {
     expect(run.output).not.toContain('leaking memory')
     const dom = readReport(run).test('dom.test.js > builds a DOM')
     expect(dom.peakBytes / MiB).toBeGreaterThan(2)
-    expect(readReport(run).tests).toHaveLength(1)
+    expect(readReport(run).test('checked for leaks').leaks).toMatchObject({ exceeded: false })
+    expect(readReport(run).tests).toHaveLength(2)
     expect(run.output).toContain("1 test file(s) ran without heapmark's test environment, so their tests were not measured")
     expect(run.output).toContain('plain.test.js')
   })
