@@ -74,9 +74,9 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
     // Jest prints its summary after every custom reporter's onRunComplete, and nothing runs after
     // it but process exit: a report printed here would sit above the summary. On stderr, like
     // Jest's own output (stdout may carry --json). In watch mode the process stays: print now.
-    if (this.watching) writeSync(2, text)
+    if (this.watching) printReport(text)
     else {
-      process.once('exit', () => writeSync(2, text))
+      process.once('exit', () => printReport(text))
       closeResultChannel(this.channel)
     }
   }
@@ -120,4 +120,19 @@ const channelsToRemove = new Set<string>()
 function removeAtExit(dir: string): void {
   if (channelsToRemove.size === 0) process.once('exit', () => channelsToRemove.forEach((path) => rmSync(path, { recursive: true, force: true })))
   channelsToRemove.add(dir)
+}
+
+/** Writes the whole report to stderr from an exit handler, where only synchronous writes happen. */
+function printReport(text: string): void {
+  const buffer = Buffer.from(text)
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (let offset = 0; offset < buffer.length; ) {
+    try {
+      offset += writeSync(2, buffer, offset)
+    } catch (error) {
+      // A full non-blocking pipe: wait for its reader. Anything else (stderr closed): nobody reads.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return
+      Atomics.wait(pause, 0, 0, 5)
+    }
+  }
 }

@@ -12,6 +12,8 @@ import { BABEL_TYPESCRIPT, jestConfig, runJestFixture } from '../helpers/run-jes
 import { MiB, readReport } from '../helpers/report.js'
 
 const ON = { HEAPMARK: '1' }
+/** Plain CommonJS fixtures need no babel-jest: quicker runs. */
+const NO_TRANSFORM = 'transform: {},'
 
 /** The text of one failed test in Jest's output (`● name` and what follows). */
 function failureOf(run: FixtureRun, name: string): string {
@@ -201,7 +203,7 @@ test('small ${n}', () => { expect(${n}).toBe(${n}) })
 describe(`Jest: workers and in band reach one report (${matrix.name})`, () => {
   for (const mode of [['--maxWorkers=2'], ['--runInBand']]) {
     test(mode[0]!, async () => {
-      const run = await runJestFixture({ 'jest.config.js': jestConfig("{ json: 'report.json' }"), ...workerFiles }, mode, { env: ON })
+      const run = await runJestFixture({ 'jest.config.js': jestConfig("{ json: 'report.json' }", NO_TRANSFORM), ...workerFiles }, mode, { env: ON })
       expect(run.exitCode, run.output).toBe(0)
       const pids = new Set(readFileText(run, 'pids.txt').trim().split('\n'))
       expect(pids.size, 'distinct test processes').toBe(mode[0] === '--runInBand' ? 1 : 2)
@@ -256,7 +258,7 @@ describe(`Jest: switching on and off (${matrix.name})`, () => {
 
   test('off: no report, limits only run the body, heapmark never starts in the workers', async () => {
     const run = await runJestFixture({
-      'jest.config.js': jestConfig("{ json: 'report.json' }"),
+      'jest.config.js': jestConfig("{ json: 'report.json' }", NO_TRANSFORM),
       'a.test.js': `const { limitMemory } = require('heapmark')
 // First: limitMemory creates the (idle) state on its first call; only a measuring worker shares its own.
 test('no measuring state in this worker', () => { expect(process[Symbol.for('heapmark.worker-state')]).toBeUndefined() })
@@ -270,7 +272,7 @@ test('big under a small limit', limitMemory('1 MB', () => { expect(new Array(102
 
   test('heapmark run -- jest switches it on with flags; captures are written', async () => {
     const run = await runJestFixture({
-      'jest.config.js': jestConfig(),
+      'jest.config.js': jestConfig('{}', NO_TRANSFORM),
       'a.test.js': "test('big', () => { expect(new Array((8 * 1024 * 1024) / 8).fill(0).length).toBeGreaterThan(0) })\ntest('small', () => {})\n",
     }, ['run', '--json', 'report.json', '--bin-path', 'captures', '--', 'jest', '--runInBand'], { command: 'heapmark' })
     expect(run.exitCode, run.output).toBe(0)
