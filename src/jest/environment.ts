@@ -1,6 +1,7 @@
 /**
  * `testEnvironment: 'heapmark/jest/environment'`: Jest's node environment, measured by heapmark.
- * (A class whose constructor returns the wrapped environment: Jest uses the object returned.)
+ * (A class whose constructor returns the wrapped environment: Jest uses the object returned.) Also
+ * exported as `TestEnvironment`, like Jest's own environment packages.
  */
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment'
 import { createEnvironment } from './base-environment.js'
@@ -10,3 +11,4 @@ export default class HeapmarkNodeEnvironment {
     return createEnvironment('jest-environment-node', config, context)
   }
 }
+export { HeapmarkNodeEnvironment as TestEnvironment }

@@ -10,3 +10,4 @@ export default class HeapmarkJsdomEnvironment {
     return createEnvironment('jest-environment-jsdom', config, context)
   }
 }
+export { HeapmarkJsdomEnvironment as TestEnvironment }
