@@ -9,6 +9,8 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_UNKNOWN_OPTION'
   | 'HEAPMARK_MEMORY_LIMIT'
   | 'HEAPMARK_LEAK_LIMIT'
+  /** --fail-on-increase: a test's peak grew past the tolerance over its history. */
+  | 'HEAPMARK_MEMORY_INCREASE'
   | 'HEAPMARK_LIMIT_MISUSE'
   | 'HEAPMARK_OUTPUT'
   | 'HEAPMARK_INTERNAL'
@@ -16,6 +18,10 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_CAPTURE_INVALID'
   | 'HEAPMARK_CAPTURE_VERSION'
   | 'HEAPMARK_OUTPUT_EXISTS'
+  /** A JSON report given to compare/merge is missing, not a report, or of another version. */
+  | 'HEAPMARK_REPORT_NOT_FOUND'
+  | 'HEAPMARK_REPORT_INVALID'
+  | 'HEAPMARK_REPORT_VERSION'
   | 'HEAPMARK_UNKNOWN_FORMAT'
   /** The command line itself is wrong (unknown flag, missing argument): the CLI exits 2. */
   | 'HEAPMARK_CLI_USAGE'
@@ -49,6 +55,15 @@ export class LeakLimitError extends HeapmarkError {
   constructor(message: string) {
     super('HEAPMARK_LEAK_LIMIT', message)
     this.name = 'LeakLimitError'
+    this.stack = `${this.name}: ${this.message}`
+  }
+}
+
+/** A test's peak grew beyond the tolerance compared with the last run where it passed. */
+export class MemoryIncreaseError extends HeapmarkError {
+  constructor(summary: string, details: string) {
+    super('HEAPMARK_MEMORY_INCREASE', `${summary}\n\n${details}`)
+    this.name = 'MemoryIncreaseError'
     this.stack = `${this.name}: ${this.message}`
   }
 }

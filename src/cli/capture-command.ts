@@ -25,7 +25,8 @@ export const OUTPUT_HELP = `  -o, --output PATH   Where to write (default: next 
                       directory of captures, PATH is a directory to write them all into.
   -f, --force         Overwrite existing output files.`
 
-export function parseCommandLine(argv: string[], options: NonNullable<ParseArgsConfig['options']>, help: string): ParsedCommandLine {
+/** `what`: the one positional argument, as the errors name it. */
+export function parseCommandLine(argv: string[], options: NonNullable<ParseArgsConfig['options']>, help: string, what = 'capture file or directory'): ParsedCommandLine {
   let parsed
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
@@ -35,9 +36,9 @@ export function parseCommandLine(argv: string[], options: NonNullable<ParseArgsC
   const values = parsed.values as FlagValues
   if (values.help) return { help: true }
   const [target, ...extra] = parsed.positionals
-  if (target === undefined) throw new HeapmarkError('HEAPMARK_CLI_USAGE', `missing the capture file or directory.\n\n${help}`)
+  if (target === undefined) throw new HeapmarkError('HEAPMARK_CLI_USAGE', `missing the ${what}.\n\n${help}`)
   if (extra.length > 0) {
-    throw new HeapmarkError('HEAPMARK_CLI_USAGE', `expected one capture file or directory, got ${parsed.positionals.length}: ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')}\n\n${help}`)
+    throw new HeapmarkError('HEAPMARK_CLI_USAGE', `expected one ${what}, got ${parsed.positionals.length}: ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')}\n\n${help}`)
   }
   return { help: false, target, values }
 }

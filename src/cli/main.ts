@@ -1,9 +1,12 @@
 import { isHeapmarkError } from '../errors.js'
+import { compareCommand } from './commands/compare.js'
 import { flamegraphCommand } from './commands/flamegraph.js'
+import { mergeCommand } from './commands/merge.js'
 import { runCommand } from './commands/run.js'
 import { statsCommand } from './commands/stats.js'
 import { summaryCommand } from './commands/summary.js'
 import { tableCommand } from './commands/table.js'
+import { timelineCommand } from './commands/timeline.js'
 import { transformCommand } from './commands/transform.js'
 import { treeCommand } from './commands/tree.js'
 import { HEAPMARK_VERSION } from '../version.js'
@@ -23,6 +26,9 @@ const COMMANDS: Record<string, Command> = {
   table: tableCommand,
   tree: treeCommand,
   transform: transformCommand,
+  compare: compareCommand,
+  merge: mergeCommand,
+  timeline: timelineCommand,
 }
 
 function usage(): string {

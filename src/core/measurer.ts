@@ -10,6 +10,7 @@ import { HeapmarkError } from '../errors.js'
 import type { LeakCheck } from './leaks.js'
 import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
+import { RetentionTracker, type FileRetention, type TestRetention } from './retention.js'
 
 /**
  * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
@@ -31,6 +32,8 @@ export interface MeasurerOptions {
   maxSites?: number
   /** Keep each test's samples with full stacks, for capture files. */
   captures?: boolean
+  /** Run a full GC before every test, so each test's retained memory is measured on its own. */
+  preciseRetention?: boolean
   /**
    * Sample allocations at all. False when something else owns V8's one sampling heap profiler
    * (Node's --heap-prof): starting or reading ours would silently take Node's data.
@@ -92,6 +95,16 @@ export interface TestMeasurement {
  */
 export class TestMeasurer {
   private readonly meter = new MemoryMeter()
+  private readonly retention = new RetentionTracker()
+  /** No test of the current file has started yet. */
+  private fileStart = true
+  /** The earlier test whose retention the last begin() measured. */
+  closedRetention: { key: string; retention: TestRetention } | undefined
+  /** Live memory (upper bound) as the last test started. */
+  get lastLevelBytes(): number {
+    return this.meter.lastLevel.bytes
+  }
+  private readonly preciseRetention: boolean
   private readonly gc = getGc()
   private leakExternalBase = 0
   private leakWindowStart = 0
@@ -111,8 +124,9 @@ export class TestMeasurer {
   private readonly readKeys = new Set<string>()
 
   constructor(options: MeasurerOptions) {
-    this.sampler = options.sampling === false ? undefined : new HeapSampler(options.samplingInterval)
+    this.sampler = options.sampling === false ? undefined : this.openSampler(options.samplingInterval)
     this.maxSites = options.maxSites ?? 10
+    this.preciseRetention = options.preciseRetention === true
     this.settings = {
       interval: options.samplingInterval,
       depth: Math.max(1, options.stacks),
@@ -123,6 +137,26 @@ export class TestMeasurer {
     }
   }
 
+  /** Why allocation sampling is off in this worker, if it is (besides --heap-prof). */
+  samplingUnavailable: string | undefined
+
+  /**
+   * heapmark failing to open the inspector must not fail the user's tests: peaks and totals need
+   * no inspector, so it degrades to them, says so once, and limitLeaks refuses loudly.
+   */
+  private openSampler(interval: number): HeapSampler | undefined {
+    try {
+      return new HeapSampler(interval)
+    } catch (error) {
+      this.samplingUnavailable = error instanceof Error ? error.message : String(error)
+      console.warn(
+        `heapmark: allocation sampling is unavailable in this worker (${this.samplingUnavailable}): ` +
+          'peaks, totals and retained memory are measured; allocation sites are not, and limitLeaks cannot run.',
+      )
+      return undefined
+    }
+  }
+
   begin(key: string): ActiveTest {
     // A retry or repeat of the same test: report the last attempt only, so earlier attempts'
     // samples (still unread) must not flow into the new accumulator.
@@ -130,7 +164,12 @@ export class TestMeasurer {
     this.accumulators.set(key, new AttributionAccumulator(this.settings))
     const boundary = this.sampler?.mark() ?? 0
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
-    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0))
+    // A file's first test starts on a full GC: whatever the previous file released would otherwise
+    // sit in its start level (an upper bound), hiding what the test itself keeps.
+    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention || this.fileStart)
+    this.fileStart = false
+    this.closedRetention = this.retention.observe(this.meter.lastLevel)
+    this.retention.started(key, this.meter.lastLevel)
     for (const other of this.active) other.overlapping++
     const overlapping = this.active.size
     this.workerThreads.begin(key)
@@ -160,6 +199,7 @@ export class TestMeasurer {
     }
     const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)
+    this.retention.ended(test.key)
     const boundary = this.sampler?.mark() ?? 0
     this.gapTests[boundary + 1] = this.activeKeys()
     return { key: test.key, reading, workerThreads, overlapping: test.overlapping, durationMs }
@@ -186,8 +226,24 @@ export class TestMeasurer {
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
   collect(): void {
+    // Not a retention point: the read's full GC ran inside V8, before the profile it returns
+    // was built, so the heap after it is not garbage-free.
     if (this.sampler) this.distribute(this.sampler.collect())
     else this.accumulators.clear()
+  }
+
+  /**
+   * Closes the file's retention windows (settling the heap as before a test) and returns what the
+   * file's tests left alive. Call after the file's last test, before its modules are released.
+   */
+  takeFileRetention(): FileRetention {
+    this.closedRetention = undefined
+    this.fileStart = true
+    if (this.retention.windowOpen) {
+      this.meter.settle(0, false, this.preciseRetention)
+      this.closedRetention = this.retention.observe(this.meter.lastLevel)
+    }
+    return this.retention.takeFile()
   }
 
   /**
@@ -196,7 +252,12 @@ export class TestMeasurer {
    */
   beginLeakWindow(interval: number): void {
     if (!this.sampler) {
-      throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.")
+      throw new HeapmarkError(
+        'HEAPMARK_LIMIT_MISUSE',
+        this.samplingUnavailable
+          ? `limitLeaks() cannot run: heapmark could not open V8's sampling heap profiler in this worker (${this.samplingUnavailable}).`
+          : "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.",
+      )
     }
     this.distribute(this.sampler.stop())
     // Reading the profile just ran a full GC: a good enough baseline for external memory. (Stores

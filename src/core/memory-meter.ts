@@ -47,6 +47,11 @@ function youngBytes(): number {
 export class MemoryMeter {
   /** Heap + external right after our last full GC: an upper bound of live memory. NaN: none yet. */
   private floor = Number.NaN
+  /**
+   * Heap + external after the last settle. `exact` when a full GC had just run, so it is live
+   * memory only; otherwise an upper bound (it may hold up to FULL_GC_THRESHOLD_BYTES of garbage).
+   */
+  lastLevel: { bytes: number; exact: boolean } = { bytes: 0, exact: false }
   /** External memory right after our last full GC. NaN: none yet (so no second GC on the first). */
   private externalFloor = Number.NaN
   private readonly gc = getGc()
@@ -57,7 +62,7 @@ export class MemoryMeter {
    * ActiveReading. `strict` always runs the minor GC: for tests with a limit, whose verdict must
    * not depend on when a GC happens.
    */
-  settle(knownYoungGarbage = 0, strict = false): number {
+  settle(knownYoungGarbage = 0, strict = false, full = false): number {
     // Young garbage of earlier tests, freed by a scavenge during this test, would pull the reading
     // down by as much: a minor GC (~0.5 ms) removes it. It is skipped (1.5-2% of a 201-test suite)
     // when the young generation holds little beyond garbage heapmark just made itself (boundary
@@ -74,11 +79,12 @@ export class MemoryMeter {
     // not see): readings between full GCs contain garbage, and a floor taken from them would let
     // stale garbage pile up past the threshold.
     // (With no floor yet, NaN makes both comparisons false: the first test starts on a full GC.)
-    if (total < this.floor) {
+    this.lastLevel = { bytes: total, exact: false }
+    if (!full && total < this.floor) {
       this.floor = total
       return leftGarbage
     }
-    if (total - this.floor <= FULL_GC_THRESHOLD_BYTES) return leftGarbage
+    if (!full && total - this.floor <= FULL_GC_THRESHOLD_BYTES) return leftGarbage
     this.gc()
     let after = currentLevel()
     // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
@@ -87,9 +93,14 @@ export class MemoryMeter {
       this.gc()
       after = currentLevel()
     }
-    this.floor = after.heap + after.external
-    this.externalFloor = after.external
+    this.noteFullGc(after)
     return 0
+  }
+
+  private noteFullGc(level: Level): void {
+    this.floor = level.heap + level.external
+    this.externalFloor = level.external
+    this.lastLevel = { bytes: this.floor, exact: true }
   }
 
   /** Stops a reading without using it (a test being re-baselined). */

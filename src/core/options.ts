@@ -1,5 +1,6 @@
 import { HeapmarkError } from '../errors.js'
 import { formatSize, parseSize } from './size.js'
+import { parseTolerance } from './increase.js'
 
 /**
  * Run-level options. One table (OPTION_SPECS) drives config validation, environment variables,
@@ -26,6 +27,14 @@ export interface HeapmarkOptions {
   binPath?: string
   /** Put this in front of every capture file name. */
   binPrefix?: string
+  /** Fail a test whose peak grew beyond `increaseTolerance` over the last run where it passed. */
+  failOnIncrease?: boolean
+  /** Growth allowed by failOnIncrease: "10%" of the old peak, or a size like "2 MB". */
+  increaseTolerance?: string | number
+  /** The history file (per-test peaks of earlier runs). */
+  historyPath?: string
+  /** Full GC before every test: retained memory per test exactly, at a cost. */
+  preciseRetention?: boolean
 }
 
 export interface ResolvedHeapmarkOptions {
@@ -37,9 +46,15 @@ export interface ResolvedHeapmarkOptions {
   samplingInterval: number
   binPath: string | undefined
   binPrefix: string
+  failOnIncrease: boolean
+  /** "10%" or a number of bytes; see parseTolerance. */
+  increaseTolerance: string | number
+  /** undefined: the default place under the project root (DEFAULT_HISTORY_PATH). */
+  historyPath: string | undefined
+  preciseRetention: boolean
 }
 
-export type OptionType = 'boolean' | 'count' | 'string' | 'size'
+export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance'
 
 export interface OptionSpec {
   key: keyof HeapmarkOptions
@@ -91,6 +106,22 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: 'binPrefix', env: 'HEAPMARK_BIN_PREFIX', flag: 'bin-prefix', type: 'string', default: '',
     description: 'Put this in front of every capture file name.',
+  },
+  {
+    key: 'failOnIncrease', env: 'HEAPMARK_FAIL_ON_INCREASE', flag: 'fail-on-increase', type: 'boolean', default: false,
+    description: 'Fail a test whose peak grew beyond the tolerance over the last run where it passed.',
+  },
+  {
+    key: 'increaseTolerance', env: 'HEAPMARK_INCREASE_TOLERANCE', flag: 'increase-tolerance', type: 'tolerance', default: '10%',
+    description: 'Growth --fail-on-increase allows: a share of the old peak like "10%", or a size like "2 MB" (never under 1 MiB).',
+  },
+  {
+    key: 'historyPath', env: 'HEAPMARK_HISTORY', flag: 'history-path', type: 'string', default: undefined,
+    description: 'History file of per-test peaks (default node_modules/.cache/heapmark/history.json under the project root).',
+  },
+  {
+    key: 'preciseRetention', env: 'HEAPMARK_PRECISE_RETENTION', flag: 'precise-retention', type: 'boolean', default: false,
+    description: 'Run a full GC before every test, so the memory each test leaves alive is measured for that test alone (slower).',
   },
 ]
 
@@ -187,6 +218,8 @@ function parseOptionValue(spec: OptionSpec, raw: unknown, source: ValueSource): 
       throw invalidOption(raw, source, 'a non-empty path')
     case 'size':
       return parseBoundedSize(spec, raw, source)
+    case 'tolerance':
+      return parseToleranceOption(raw, source)
   }
 }
 
@@ -221,6 +254,18 @@ function parseBoundedSize(spec: OptionSpec, raw: unknown, source: ValueSource): 
   }
   if (bytes < (spec.min ?? 1) || bytes > (spec.max ?? Number.MAX_SAFE_INTEGER)) throw invalidOption(raw, source, expected)
   return bytes
+}
+
+function parseToleranceOption(raw: unknown, source: ValueSource): string | number {
+  const expected = 'a share of the old peak like "10%", or a size like "2 MB"'
+  const value = source.textual && typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw
+  if (typeof value !== 'number' && typeof value !== 'string') throw invalidOption(raw, source, expected)
+  try {
+    const tolerance = parseTolerance(value)
+    return 'percent' in tolerance ? `${tolerance.percent}%` : tolerance.bytes
+  } catch {
+    throw invalidOption(raw, source, expected)
+  }
 }
 
 function invalidOption(raw: unknown, source: ValueSource, expected: string): HeapmarkError {

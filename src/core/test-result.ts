@@ -2,6 +2,7 @@ import type { Attribution } from './attribution.js'
 import type { MemoryLimit, TestMeasurement } from './measurer.js'
 import type { WorkerThreadsUsage } from './worker-threads.js'
 import type { LeakCheck } from './leaks.js'
+import type { IncreaseCheck } from './increase.js'
 import type { TestMemoryResult, TestState } from './report/model.js'
 
 /**
@@ -19,6 +20,8 @@ export interface TestRecord {
   workerThreads?: WorkerThreadsUsage
   leaks?: LeakCheck
   limit?: { spec: string; bytes: number; currentThreadOnly: boolean; exceeded: boolean }
+  /** --fail-on-increase compared the peak with the test's history. */
+  increase?: IncreaseCheck
 }
 
 /** The peak a limit is judged on: all threads by default, as pytest-memray counts all threads. */
@@ -61,6 +64,7 @@ export function buildTestResult(
     ...(record.limit ? { limit: { kind: 'memory' as const, ...record.limit } } : {}),
     ...(record.workerThreads ? { workerThreads: record.workerThreads } : {}),
     ...(record.leaks ? { leaks: record.leaks } : {}),
+    ...(record.increase ? { increase: record.increase } : {}),
     ...(record.overlapping > 0 ? { shared: { overlapping: record.overlapping } } : {}),
     durationMs: record.durationMs,
   }

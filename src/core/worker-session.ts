@@ -8,7 +8,11 @@ import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../errors.js'
 import { HEAPMARK_VERSION } from '../version.js'
+import { historyPathFor, readHistoryCached } from './history.js'
+import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseTolerance } from './increase.js'
 import type { ResolvedHeapmarkOptions } from './options.js'
+import type { FileRetention } from './retention.js'
+import { JournalWriter } from './journal.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -27,6 +31,11 @@ export interface WorkerSessionSettings {
   binPath: string | undefined
   binPrefix: string
   runner: { name: string; version: string }
+  preciseRetention: boolean
+  /** Where the worker keeps its journal (see journal.ts); none: no journal. */
+  journalDir: string | undefined
+  /** Set with --fail-on-increase: judge each passing test against its history. */
+  failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance } | undefined
 }
 
 /** The session settings from the run's resolved options: every adapter builds them this way. */
@@ -34,8 +43,29 @@ export function workerSessionSettings(
   options: ResolvedHeapmarkOptions,
   rootDir: string,
   runner: { name: string; version: string },
+  /** From the main process's ReportCollector.journalDir. */
+  journalDir?: string,
 ): WorkerSessionSettings {
-  return { samplingInterval: options.samplingInterval, stacks: options.stacks, rootDir, binPath: options.binPath, binPrefix: options.binPrefix, runner }
+  return {
+    samplingInterval: options.samplingInterval,
+    stacks: options.stacks,
+    rootDir,
+    binPath: options.binPath,
+    binPrefix: options.binPrefix,
+    runner,
+    preciseRetention: options.preciseRetention,
+    journalDir,
+    failOnIncrease: options.failOnIncrease
+      ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
+      : undefined,
+  }
+}
+
+/** Per-file results, sent from the worker with the file (attribution is read once per file). */
+export interface FileResults {
+  /** By test id. */
+  attributions: Record<string, Attribution>
+  retention: FileRetention
 }
 
 export interface WorkerSessionOptions {
@@ -59,10 +89,12 @@ export class WorkerSession {
   private readonly loadSourceMaps: () => Promise<void>
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
+  private readonly journal: JournalWriter | undefined
 
   constructor(options: WorkerSessionOptions) {
     this.settings = options.settings
     this.loadSourceMaps = options.loadSourceMaps ?? (async () => undefined)
+    this.journal = options.settings.journalDir ? new JournalWriter(options.settings.journalDir) : undefined
     const measurer = new TestMeasurer({
       samplingInterval: options.settings.samplingInterval,
       stacks: options.settings.stacks,
@@ -70,6 +102,7 @@ export class WorkerSession {
       ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
       captures: options.settings.binPath !== undefined,
       sampling: !usesNodeHeapProf(),
+      preciseRetention: options.settings.preciseRetention,
     })
     this.measurer = measurer
     const state = getWorkerState()
@@ -88,9 +121,14 @@ export class WorkerSession {
   }
 
   /** Call as the test body starts (after hooks), with the runner's test id. */
-  startTest(id: string): ActiveTest {
+  startTest(id: string, identity?: TestIdentity): ActiveTest {
     const state = getWorkerState()
     const active = this.measurer.begin(id)
+    if (this.journal) {
+      const closed = this.measurer.closedRetention
+      if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
+      this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
+    }
     state.running++
     state.current = state.running === 1 ? active : undefined
     return active
@@ -101,42 +139,63 @@ export class WorkerSession {
     const state = getWorkerState()
     state.running--
     if (state.current === active) state.current = undefined
-    return toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+    const record = toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+    this.journal?.write({ end: active.key, peak: record.peakBytes })
+    return record
   }
 
   /**
-   * The memory verdict on a test whose body passed: throws the error the runner must report as
-   * the test's failure. Only over-limit tests pay for reading the profile (a forced GC) here.
+   * The memory verdicts on a test whose body passed (its limit, then --fail-on-increase): throws
+   * the error the runner must report as the test's failure. Only failing tests pay for reading the
+   * profile (a forced GC) here, because the message shows the stacks.
    */
   async checkTest(identity: TestIdentity, active: ActiveTest, record: TestRecord): Promise<void> {
-    void identity
-    if (!active.limit || !record.limit?.exceeded) return
-    if (active.overlapping > 0) {
-      throw new HeapmarkError(
-        'HEAPMARK_LIMIT_MISUSE',
-        `limitMemory() cannot be checked: ${active.overlapping} other test(s) ran at the same time in this worker and their memory counted against this test. Run it without .concurrent.`,
-      )
+    if (active.limit && record.limit?.exceeded) {
+      if (active.overlapping > 0) {
+        throw new HeapmarkError(
+          'HEAPMARK_LIMIT_MISUSE',
+          `limitMemory() cannot be checked: ${active.overlapping} other test(s) ran at the same time in this worker and their memory counted against this test. Run it without .concurrent.`,
+        )
+      }
+      const failure = checkMemoryLimit(active.limit, record, await this.readAttributionNow(active.key), this.settings.stacks)
+      if (failure) throw failure
     }
+    const increase = this.settings.failOnIncrease
+    // A shared test's peak includes other tests' memory: no verdict either way.
+    if (!increase || active.overlapping > 0) return
+    const previous = readHistoryCached(increase.historyFile).get(identity.name)
+    if (!previous) return
+    record.increase = compareWithHistory(record, previous, increase.tolerance)
+    if (record.increase.exceeded) {
+      const attribution = await this.readAttributionNow(active.key)
+      throw increaseFailure(record, record.increase, increase.tolerance, increase.historyFile, attribution, this.settings.stacks)
+    }
+  }
+
+  /** Reads the profile now for one test (kept for its file's results too). */
+  private async readAttributionNow(key: string): Promise<Attribution | undefined> {
     await this.loadSourceMaps()
     this.measurer.collect()
-    const attribution = this.measurer.takeAttribution(active.key)
-    if (attribution) this.earlyAttributions.set(active.key, attribution)
-    const failure = checkMemoryLimit(active.limit, record, attribution, this.settings.stacks)
-    if (failure) throw failure
+    const attribution = this.measurer.takeAttribution(key)
+    if (attribution) this.earlyAttributions.set(key, attribution)
+    return attribution
   }
 
   /**
-   * Call when a test file ends: reads the file's attribution when worthwhile (always with
-   * captures, which need every test's samples) and writes the captures. Returns attribution by
-   * test id, to send with the file.
+   * Call when a test file ends, before its modules are released: reads the file's attribution
+   * when worthwhile (always with captures, which need every test's samples), measures what its
+   * tests left alive, and writes the captures. Returns what to send with the file.
    */
-  async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<Record<string, Attribution>> {
+  async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<FileResults> {
     await this.loadSourceMaps()
     this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
     const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
+    const retention = this.measurer.takeFileRetention()
+    const closed = this.measurer.closedRetention
+    if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, tests, attributions)
-    return attributions
+    return { attributions, retention }
   }
 
   private writeCaptures(binPath: string, tests: Iterable<{ identity: TestIdentity; record: TestRecord }>, attributions: Record<string, Attribution>): void {

@@ -12,6 +12,8 @@ import { ReportCollector } from '../core/report/collector.js'
 import { closeResultChannel, openResultChannel, ResultChannelReader } from '../core/result-channel.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import { prepareCaptureDir } from '../core/capture/writer.js'
+import { historyPathFor } from '../core/history.js'
+import { prepareOutputFile } from '../core/output-file.js'
 import { isHeapmarkError } from '../errors.js'
 import { usesNodeHeapProf } from '../core/worker-session.js'
 import { loadedJestModule } from './jest-modules.js'
@@ -25,7 +27,7 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
   private readonly watching: boolean
   private readonly channel: string | undefined
   private readonly reader: ResultChannelReader<JestFileBatch> | undefined
-  private readonly collector: ReportCollector
+  private readonly collector: ReportCollector | undefined
   /** Test files whose environment sent results: the others ran without heapmark's environment. */
   private readonly measuredFiles = new Set<string>()
 
@@ -35,10 +37,20 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
     this.options = withoutStack(() => resolveOptions(reporterOptions ?? {}, process.env))
     this.watching = globalConfig.watch || globalConfig.watchAll
     const jestVersion = loadedJestModule<{ getVersion?: () => string }>('@jest/core')?.getVersion?.() ?? 'unknown'
-    this.collector = new ReportCollector(this.options, () => ({ name: 'jest', version: jestVersion }))
     if (!this.options.enabled) return
-    const binPath = this.options.binPath
-    if (binPath) this.options.binPath = withoutStack(() => prepareCaptureDir(binPath))
+    const rootDir = globalConfig.rootDir
+    const collector = (this.collector = new ReportCollector(this.options, () => ({ name: 'jest', version: jestVersion }), () => rootDir))
+    const options = this.options
+    withoutStack(() => {
+      // Unusable output paths stop the run here, before any test, rather than after the last.
+      if (options.binPath) options.binPath = prepareCaptureDir(options.binPath)
+      // Checked, not replaced: messages keep showing the path as the user wrote it.
+      if (options.json) prepareOutputFile(options.json, 'JSON report (json)')
+      // The default history file is best effort; one the user named or relies on must work.
+      if (options.historyPath || options.failOnIncrease) {
+        options.historyPath = prepareOutputFile(historyPathFor(options.historyPath, rootDir), 'history file (historyPath)')
+      }
+    })
     if (usesNodeHeapProf()) {
       console.warn(
         "heapmark: --heap-prof is on. V8 has one sampling heap profiler per process and Node's --heap-prof uses it, so heapmark leaves it alone: " +
@@ -46,7 +58,7 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
       )
     }
     // Workers inherit the environment when Jest starts them, which is after reporters are created.
-    const settings: JestRunSettings = { options: this.options, jestVersion }
+    const settings: JestRunSettings = { options, jestVersion, journalDir: collector.journalDir }
     const channel = (this.channel = openResultChannel(settings))
     this.reader = new ResultChannelReader(channel)
     removeAtExit(channel)
@@ -55,7 +67,7 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
   }
 
   onRunStart(): void {
-    this.collector.reset()
+    this.collector?.reset()
     this.measuredFiles.clear()
   }
 
@@ -64,7 +76,7 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
   }
 
   async onRunComplete(_contexts: unknown, results: AggregatedResult): Promise<void> {
-    if (!this.channel) return
+    if (!this.channel || !this.collector) return
     this.collect()
     const lines: string[] = []
     const hint = this.unmeasuredHint(results)
@@ -82,9 +94,12 @@ export default class HeapmarkJestReporter implements Pick<Reporter, 'onRunStart'
   }
 
   private collect(): void {
+    const collector = this.collector
+    if (!collector) return
     for (const batch of this.reader?.readNew() ?? []) {
       this.measuredFiles.add(batch.testPath)
-      for (const { identity, record, attribution } of batch.tests) this.collector.add(identity, record, attribution)
+      for (const { identity, record, attribution } of batch.tests) collector.add(identity, record, attribution)
+      collector.addRetention(batch.file, batch.retention)
     }
   }
 

@@ -39,7 +39,7 @@ export class JestTestFile {
         // A failed beforeEach: circus still says "start" but skips the body.
         if (event.test.errors.length > 0) return
         const test = this.measured(event.test)
-        test.active = this.worker.session.startTest(test.identity.id)
+        test.active = this.worker.session.startTest(test.identity.id, test.identity)
         return
       }
       case 'test_fn_success':
@@ -64,9 +64,11 @@ export class JestTestFile {
     if (this.finished) return
     this.finished = true
     const measured = [...this.tests.values()].flatMap((test) => (test.record ? [{ identity: test.identity, record: test.record, state: test.state }] : []))
-    const attributions = measured.length > 0 ? await this.worker.session.finishFile(measured) : {}
+    const { attributions, retention } = await this.worker.session.finishFile(measured)
     const batch: JestFileBatch = {
       testPath: this.testPath,
+      file: this.file,
+      retention,
       tests: measured.map(({ identity, record, state }) => ({ identity: { ...identity, state }, record, ...(attributions[identity.id] ? { attribution: attributions[identity.id] } : {}) })),
     }
     this.tests.clear()

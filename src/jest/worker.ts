@@ -30,11 +30,11 @@ export function joinJestRun(config: JestEnvironmentConfig): JestWorker | undefin
   }
   const channel = joinResultChannel<JestRunSettings>()
   if (!channel) return undefined
-  const { options, jestVersion } = channel.settings
+  const { options, jestVersion, journalDir } = channel.settings
   const rootDir = config.globalConfig.rootDir
   const sourceMaps = new JestSourceMapper()
   const session = new WorkerSession({
-    settings: workerSessionSettings(options, rootDir, { name: 'jest', version: jestVersion }),
+    settings: workerSessionSettings(options, rootDir, { name: 'jest', version: jestVersion }, journalDir),
     mapPosition: sourceMaps.mapPosition,
     loadSourceMaps: () => sourceMaps.load(),
     isRunnerFile,

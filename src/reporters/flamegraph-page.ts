@@ -1,34 +1,18 @@
+import { pageScript } from './html-page.js'
+
 /**
  * The flamegraph page's own style and script, inlined by flamegraph.ts (a report must open with
- * no network). Plain ES5-ish JS with no template literals, so it can live in String.raw here. It
- * reads the JSON island #heapmark-data and writes frames as absolutely positioned divs, so zoom
- * is a re-layout, and capture strings only ever reach the DOM through textContent.
+ * no network) after the shared ones of html-page.ts. Plain ES5-ish JS with no template literals,
+ * so it can live in String.raw here. It reads the JSON island #heapmark-data and writes frames as
+ * absolutely positioned divs, so zoom is a re-layout, and capture strings only ever reach the DOM
+ * through textContent.
  */
 export const FLAMEGRAPH_STYLE = String.raw`
-:root { --row: 22px; --ink: #1f2328; --muted: #656d76; --line: #d0d7de; --bg: #ffffff; --panel: #f6f8fa; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.4 -apple-system, BlinkMacSystemFont, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); background: var(--bg); }
-header { padding: 16px 24px 12px; background: var(--panel); border-bottom: 1px solid var(--line); }
-.brand { font-size: 12px; letter-spacing: .06em; text-transform: uppercase; color: var(--muted); }
-h1 { margin: 4px 0 12px; font-size: 20px; font-weight: 600; word-break: break-word; }
-.facts { display: flex; flex-wrap: wrap; gap: 8px 28px; }
-.fact { display: flex; flex-direction: column; }
-.fact .label { font-size: 12px; color: var(--muted); }
-.fact .value { font-size: 17px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.fact.muted .value { color: var(--muted); }
-.fact.bad .value { color: #cf222e; }
-.fact.good .value { color: #1a7f37; }
-.note { margin: 10px 0 0; color: #9a6700; font-size: 13px; }
-.toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 14px; padding: 10px 24px; border-bottom: 1px solid var(--line); }
-button { font: inherit; padding: 4px 12px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); cursor: pointer; }
-button:disabled { opacity: .5; cursor: default; }
+:root { --row: 22px; }
 #search { font: inherit; padding: 4px 10px; width: 260px; border: 1px solid var(--line); border-radius: 6px; }
 #search-result { color: var(--muted); font-variant-numeric: tabular-nums; }
-.legend { margin-left: auto; color: var(--muted); font-size: 12px; }
-.swatch { display: inline-block; width: 11px; height: 11px; margin: 0 4px 0 10px; border-radius: 2px; vertical-align: -1px; }
 .swatch.user { background: hsl(22, 85%, 62%); } .swatch.dependency { background: hsl(210, 14%, 78%); }
 .swatch.node { background: hsl(0, 0%, 86%); } .swatch.match { background: hsl(285, 65%, 66%); }
-main { padding: 12px 24px 8px; }
 #chart { position: relative; width: 100%; min-height: var(--row); font: 12px/var(--row) ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .frame { position: absolute; height: calc(var(--row) - 1px); padding: 0 4px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis;
   border-right: 1px solid #fff; border-radius: 2px; cursor: pointer; color: #1f1f1f; }
@@ -40,23 +24,12 @@ main { padding: 12px 24px 8px; }
 .frame.root { background: hsl(215, 20%, 90%); color: var(--ink); font-weight: 600; }
 #chart.searching .frame { filter: saturate(.15) opacity(.55); }
 #chart.searching .frame.match { filter: none; background: hsl(285, 60%, 62%) !important; color: #fff; }
-#tooltip { position: fixed; z-index: 10; max-width: 520px; padding: 8px 10px; border-radius: 6px; background: #1f2328; color: #f0f3f6;
-  font-size: 12px; line-height: 1.5; pointer-events: none; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
-#tooltip .fn { font-weight: 600; font-size: 13px; word-break: break-all; }
-#tooltip .where { color: #9ea7b3; word-break: break-all; }
-#tooltip .hint { color: #9ea7b3; margin-top: 2px; }
-footer { padding: 8px 24px 20px; color: var(--muted); font-size: 12px; }
-code { font-size: 12px; }
 `
 
-export const FLAMEGRAPH_SCRIPT = String.raw`
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('heapmark-data').textContent);
+export const FLAMEGRAPH_SCRIPT = pageScript(String.raw`
   var root = data.root;
   var total = root.v || 1;
   var chart = document.getElementById('chart');
-  var tooltip = document.getElementById('tooltip');
   var search = document.getElementById('search');
   var searchResult = document.getElementById('search-result');
   var reset = document.getElementById('reset');
@@ -71,13 +44,6 @@ export const FLAMEGRAPH_SCRIPT = String.raw`
     for (var i = 0; i < node.c.length; i++) index(node.c[i], node, depth + 1);
   })(root, null, 0);
 
-  function formatSize(bytes) {
-    var units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    if (bytes < 1024) return Math.round(bytes) + ' B';
-    var u = 0;
-    while (u < units.length - 1 && bytes >= 1023.95) { bytes /= 1024; u++; }
-    return bytes.toFixed(1) + ' ' + units[u];
-  }
   function percent(part) {
     var p = part / total * 100;
     return p > 0 && p < 0.05 ? '<0.1%' : p.toFixed(1) + '%';
@@ -156,34 +122,20 @@ export const FLAMEGRAPH_SCRIPT = String.raw`
     return el ? nodes[Number(el.getAttribute('data-i'))] : null;
   }
 
-  function line(className, text) {
-    var div = document.createElement('div');
-    div.className = className;
-    div.textContent = text;
-    return div;
-  }
-
-  function showTooltip(node, event) {
-    tooltip.textContent = '';
-    tooltip.appendChild(line('fn', node.n));
-    if (node.f) tooltip.appendChild(line('where', node.f));
-    tooltip.appendChild(line('', 'Total: ' + formatSize(node.v) + ' (' + percent(node.v) + ' of all)'));
-    tooltip.appendChild(line('', 'Self: ' + formatSize(node.s) + ' (' + percent(node.s) + ')' + ' · ~' + node.a.toLocaleString('en-US') + ' allocations'));
-    tooltip.appendChild(line('hint', node === zoomed && node !== root ? 'Click to zoom out' : 'Click to zoom in'));
-    tooltip.hidden = false;
-    var x = event.clientX + 14, y = event.clientY + 14;
-    var box = tooltip.getBoundingClientRect();
-    if (x + box.width > window.innerWidth - 8) x = Math.max(8, event.clientX - box.width - 14);
-    if (y + box.height > window.innerHeight - 8) y = Math.max(8, event.clientY - box.height - 14);
-    tooltip.style.left = x + 'px';
-    tooltip.style.top = y + 'px';
+  function showFrameTooltip(node, event) {
+    var lines = [['fn', node.n]];
+    if (node.f) lines.push(['where', node.f]);
+    lines.push(['', 'Total: ' + formatSize(node.v) + ' (' + percent(node.v) + ' of all)']);
+    lines.push(['', 'Self: ' + formatSize(node.s) + ' (' + percent(node.s) + ')' + ' · ~' + node.a.toLocaleString('en-US') + ' allocations']);
+    lines.push(['hint', node === zoomed && node !== root ? 'Click to zoom out' : 'Click to zoom in']);
+    showTooltip(lines, event);
   }
 
   chart.addEventListener('mousemove', function (event) {
     var node = nodeAt(event.target);
-    if (node) showTooltip(node, event); else tooltip.hidden = true;
+    if (node) showFrameTooltip(node, event); else hideTooltip();
   });
-  chart.addEventListener('mouseleave', function () { tooltip.hidden = true; });
+  chart.addEventListener('mouseleave', hideTooltip);
   chart.addEventListener('click', function (event) {
     var node = nodeAt(event.target);
     if (!node) return;
@@ -199,5 +151,4 @@ export const FLAMEGRAPH_SCRIPT = String.raw`
   // "#search=text" pre-fills the search box: shareable links, and a way to check highlighting headless.
   var preset = /(?:^#|&)search=([^&]*)/.exec(location.hash);
   if (preset) { search.value = decodeURIComponent(preset[1]); updateSearch(); } else render();
-})();
-`
+`)

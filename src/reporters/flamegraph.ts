@@ -3,7 +3,8 @@ import { formatSize } from '../core/size.js'
 import { buildCallTree, sum, type CallTreeNode } from './call-tree.js'
 import { captureTitle, NO_METADATA_NOTE } from './capture-info.js'
 import { FLAMEGRAPH_SCRIPT, FLAMEGRAPH_STYLE } from './flamegraph-page.js'
-import { frameLocation } from './frames.js'
+import { FRAME_KIND_CODES, frameLocation } from './frames.js'
+import { escapeHtml, renderPage, type PageFact } from './html-page.js'
 import { formatCount } from '../core/report/numbers.js'
 
 /**
@@ -11,9 +12,8 @@ import { formatCount } from '../core/report/numbers.js'
  * with the capture's call tree as an icicle graph, root on top like memray's. The page draws
  * itself from a JSON island with a small vanilla-JS renderer (flamegraph-page.ts).
  *
- * Safety: every string from the capture (test names, function names, paths) is either
- * HTML-escaped into the header or travels in the JSON island with "<" escaped, and the page
- * script only ever puts it into the DOM through textContent.
+ * Safety: see html-page.ts (capture strings are escaped into the header or travel in the JSON
+ * island, and reach the DOM only through textContent).
  */
 export interface FlamegraphOptions {
   /** Page title; default the test name. */
@@ -39,11 +39,7 @@ export interface FlamegraphNode {
   c: FlamegraphNode[]
 }
 
-export interface FlamegraphFact {
-  label: string
-  value: string
-  tone?: 'bad' | 'good' | 'muted'
-}
+export type FlamegraphFact = PageFact
 
 export interface FlamegraphModel {
   title: string
@@ -53,15 +49,13 @@ export interface FlamegraphModel {
   root: FlamegraphNode
 }
 
-const KIND_CODES = { user: 0, dependency: 1, node: 2, heapmark: 2 } as const
-
 export function buildFlamegraph(capture: ReadCapture, options: FlamegraphOptions = {}): FlamegraphModel {
   const tree = buildCallTree(capture)
   const minBytes = tree.root.totalBytes * (options.minShare ?? 0.0001)
   const convert = (node: CallTreeNode): FlamegraphNode => ({
     n: node.frame.functionName,
     f: frameLocation(node.frame),
-    k: KIND_CODES[node.frame.kind],
+    k: FRAME_KIND_CODES[node.frame.kind],
     v: node.totalBytes,
     s: node.selfBytes,
     a: node.totalCount,
@@ -89,55 +83,25 @@ export function buildFlamegraph(capture: ReadCapture, options: FlamegraphOptions
 }
 
 export function renderFlamegraphHtml(model: FlamegraphModel): string {
-  const facts = model.facts
-    .map((fact) => `<div class="fact${fact.tone ? ` ${fact.tone}` : ''}"><span class="label">${escapeHtml(fact.label)}</span><span class="value">${escapeHtml(fact.value)}</span></div>`)
-    .join('')
-  const note = model.note ? `<p class="note">${escapeHtml(model.note)}</p>` : ''
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>heapmark flamegraph: ${escapeHtml(model.title)}</title>
-<style>${FLAMEGRAPH_STYLE}</style>
-</head>
-<body>
-<header>
-<div class="brand">heapmark · allocation flamegraph</div>
-<h1>${escapeHtml(model.title)}</h1>
-<div class="facts">${facts}</div>
-${note}
-</header>
-<div class="toolbar">
+  return renderPage({
+    kind: 'allocation flamegraph',
+    title: model.title,
+    facts: model.facts,
+    note: model.note,
+    style: FLAMEGRAPH_STYLE,
+    body: `<div class="toolbar">
 <button id="reset" type="button" disabled>Reset zoom</button>
 <input id="search" type="search" placeholder="Search functions and files" autocomplete="off" spellcheck="false">
 <span id="search-result" aria-live="polite"></span>
 <span class="legend"><i class="swatch user"></i>your code <i class="swatch dependency"></i>node_modules <i class="swatch node"></i>Node internals / native <i class="swatch match"></i>search match</span>
 </div>
-<main><div id="chart" aria-label="call tree of allocated bytes, outermost caller on top"></div></main>
-<div id="tooltip" role="tooltip" hidden></div>
-<footer>Width is bytes allocated by a function and everything it called (sampled). Click a frame to zoom in, the top row or Reset (Esc) to zoom out. Capture: <code>${escapeHtml(model.capture)}</code></footer>
-<script type="application/json" id="heapmark-data">${jsonForScript({ root: model.root })}</script>
-<script>${FLAMEGRAPH_SCRIPT}</script>
-</body>
-</html>
-`
+<main><div id="chart" aria-label="call tree of allocated bytes, outermost caller on top"></div></main>`,
+    footer: `Width is bytes allocated by a function and everything it called (sampled). Click a frame to zoom in, the top row or Reset (Esc) to zoom out. Capture: <code>${escapeHtml(model.capture)}</code>`,
+    data: { root: model.root },
+    script: FLAMEGRAPH_SCRIPT,
+  })
 }
 
 export function renderFlamegraph(capture: ReadCapture, options: FlamegraphOptions = {}): string {
   return renderFlamegraphHtml(buildFlamegraph(capture, options))
-}
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!)
-}
-
-/**
- * JSON that cannot end its <script> element: "<" becomes \u003c, so neither "</script>" nor
- * "<!--" can appear; U+2028/2029 are escaped for older parsers that treat them as line breaks.
- */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
 }

@@ -34,6 +34,9 @@ export function toDisplayFrame(frame: CaptureCallFrame, rootDir: string | undefi
   }
 }
 
+/** Frame kinds as the HTML pages' data carries them: 0 your code, 1 node_modules, 2 Node internals / native. */
+export const FRAME_KIND_CODES = { user: 0, dependency: 1, node: 2, heapmark: 2 } as const satisfies Record<FrameKind, 0 | 1 | 2>
+
 /** "src/a.ts:12", "node:fs:88", or "" when the frame has no source (native code, "(root)"). */
 export function frameLocation(frame: DisplayFrame): string {
   if (!frame.file) return ''

@@ -1,11 +1,14 @@
 import type { Attribution } from '../core/attribution.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import type { TestRecord } from '../core/test-result.js'
+import type { FileRetention } from '../core/retention.js'
 
 /** What the plugin hands to every worker through Vitest's provide/inject. */
 export interface ProvidedSettings extends ResolvedHeapmarkOptions {
   rootDir: string
   vitestVersion: string
+  /** The run's journal folder (ReportCollector.journalDir). */
+  journalDir: string
   /** The user's own test runner, which heapmark's runner extends. */
   userRunner: string | undefined
 }
@@ -19,5 +22,7 @@ declare module 'vitest' {
     heapmark?: TestRecord
     /** Per-file attribution keyed by test id, set when the file ends (reading the profile forces a GC). */
     heapmarkAttribution?: Record<string, Attribution>
+    /** What the file's tests left alive, and the worker's live memory test by test. */
+    heapmarkRetention?: FileRetention
   }
 }

@@ -7,6 +7,8 @@ import { HeapmarkReporter, REPORTER_MARK } from './reporter.js'
 import type { ProvidedSettings } from './meta.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import { prepareCaptureDir } from '../core/capture/writer.js'
+import { prepareOutputFile } from '../core/output-file.js'
+import { historyPathFor } from '../core/history.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
 /** heapmark's own install (dist/ and the src/ its source maps point at). */
@@ -34,7 +36,22 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       if (!resolved.enabled) return
       // A bad capture directory stops the run here, before any test, rather than in every worker.
       if (resolved.binPath) resolved.binPath = prepareCaptureDir(resolved.binPath)
-      const settings: ProvidedSettings = { ...resolved, rootDir: project.config.root, vitestVersion: vitest.version, userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner }
+      // Checked, not replaced: messages keep showing the path as the user wrote it.
+      if (resolved.json) prepareOutputFile(resolved.json, 'JSON report (json)')
+      // The default history file is best effort; one the user named or relies on must work.
+      if (resolved.historyPath || resolved.failOnIncrease) {
+        resolved.historyPath = prepareOutputFile(historyPathFor(resolved.historyPath, vitest.config.root), 'history file (historyPath)')
+      }
+      const reporters = vitest.config.reporters as unknown[]
+      let reporter = reporters.find((r): r is HeapmarkReporter => (r as Record<symbol, unknown> | null)?.[REPORTER_MARK] === true)
+      if (!reporter) reporters.push((reporter = new HeapmarkReporter(resolved)))
+      const settings: ProvidedSettings = {
+        ...resolved,
+        rootDir: project.config.root,
+        vitestVersion: vitest.version,
+        journalDir: reporter.journalDir,
+        userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner,
+      }
       project.config.runner = RUNNER_PATH
       const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
       for (const config of configs) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
@@ -46,8 +63,6 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
         )
       }
       project.provide('heapmark', settings)
-      const reporters = vitest.config.reporters as unknown[]
-      if (!reporters.some((r) => (r as Record<symbol, unknown> | null)?.[REPORTER_MARK])) reporters.push(new HeapmarkReporter(resolved))
       const marker = process.env[RUN_MARKER_ENV]
       if (marker) writeFileSync(marker, 'vitest\n')
     },

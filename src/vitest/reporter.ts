@@ -2,6 +2,7 @@ import pc from 'picocolors'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { ReportCollector } from '../core/report/collector.js'
 import type { TestState } from '../core/report/model.js'
+import { testProperties } from '../core/report/test-properties.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import './meta.js'
 
@@ -13,20 +14,36 @@ export class HeapmarkReporter implements Reporter {
   readonly [REPORTER_MARK] = true
   private vitest: Vitest | undefined
   private readonly collector: ReportCollector
+  /** Vitest's JUnit reporter writes each test's annotations as <property> elements. */
+  private junitProperties = false
 
   constructor(options: ResolvedHeapmarkOptions) {
-    this.collector = new ReportCollector(options, () => ({ name: 'vitest', version: this.vitest?.version ?? 'unknown' }))
+    this.collector = new ReportCollector(
+      options,
+      () => ({ name: 'vitest', version: this.vitest?.version ?? 'unknown' }),
+      () => this.vitest?.config.root ?? process.cwd(),
+    )
+  }
+
+  get journalDir(): string {
+    return this.collector.journalDir
   }
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest
+    this.junitProperties = (vitest.config.reporters as unknown[]).some((r) => r === 'junit' || (Array.isArray(r) && r[0] === 'junit'))
   }
+
+  /** Modules already handed to the collector in this run. */
+  private readonly collected = new Set<string>()
 
   onTestRunStart(): void {
     this.collector.reset()
+    this.collected.clear()
   }
 
   onTestModuleEnd(module: TestModule): void {
+    this.collected.add(module.moduleId)
     const root = this.vitest?.config.root ?? process.cwd()
     const attributions = module.meta().heapmarkAttribution ?? {}
     const file = relativePath(root, module.moduleId)
@@ -34,14 +51,26 @@ export class HeapmarkReporter implements Reporter {
       const record = test.meta().heapmark
       if (!record) continue
       const identity = { id: test.id, name: `${file} > ${test.fullName}`, file, state: toState(test.result().state) }
-      this.collector.add(identity, record, attributions[test.id])
+      const result = this.collector.add(identity, record, attributions[test.id])
+      // Added in the main process only, before JUnit writes its file at the end of the run.
+      if (this.junitProperties) {
+        // The public TestCase only reads annotations (the runner adds them); its task is the
+        // object JUnit writes from, present in Vitest 4 and 5 though not in the types.
+        const task = (test as unknown as { task?: { annotations?: Array<{ type: string; message: string }> } }).task
+        for (const { name, value } of testProperties(result)) task?.annotations?.push({ type: name, message: value })
+      }
     }
+    const retention = module.meta().heapmarkRetention
+    if (retention) this.collector.addRetention(file, retention)
   }
 
-  async onTestRunEnd(): Promise<void> {
+  async onTestRunEnd(modules: ReadonlyArray<TestModule> = []): Promise<void> {
+    // A module whose worker died never ends, but the tests it finished before are in its state.
+    for (const module of modules) if (!this.collected.has(module.moduleId)) this.onTestModuleEnd(module)
     const vitest = this.vitest
     await this.collector.finish({
       log: (text) => (vitest ? vitest.logger.log(text) : console.log(text)),
+      warn: (text) => (vitest ? vitest.logger.warn(text) : console.warn(text)),
       color: pc.isColorSupported,
     })
   }

@@ -22,7 +22,7 @@ export default class HeapmarkRunner extends BaseRunner {
   private readonly session = this.createSession()
 
   async runTask(test: Test): Promise<void> {
-    const active = this.session.startTest(test.id)
+    const active = this.session.startTest(test.id, identify(test))
     let record
     try {
       const parentRunTask = (BaseRunner.prototype as { runTask?: (test: Test) => Promise<void> }).runTask
@@ -37,8 +37,9 @@ export default class HeapmarkRunner extends BaseRunner {
   override async onAfterRunSuite(suite: Suite): Promise<void> {
     if (isFile(suite)) {
       const tests = [...testsOf(suite)].flatMap((test) => (test.meta.heapmark ? [{ identity: identify(test), record: test.meta.heapmark }] : []))
-      const attributions = await this.session.finishFile(tests)
+      const { attributions, retention } = await this.session.finishFile(tests)
       if (Object.keys(attributions).length > 0) suite.meta.heapmarkAttribution = attributions
+      suite.meta.heapmarkRetention = retention
     }
     await super.onAfterRunSuite?.(suite)
   }
@@ -46,7 +47,7 @@ export default class HeapmarkRunner extends BaseRunner {
   private createSession(): WorkerSession {
     const workerState = (this as unknown as { workerState?: { evaluatedModules?: EvaluatedModulesLike } }).workerState
     return new WorkerSession({
-      settings: workerSessionSettings(settings, settings.rootDir, { name: 'vitest', version: settings.vitestVersion }),
+      settings: workerSessionSettings(settings, settings.rootDir, { name: 'vitest', version: settings.vitestVersion }, settings.journalDir),
       mapPosition: createModuleGraphMapper(() => workerState?.evaluatedModules),
       loadSourceMaps: loadSourceMapSupport,
       isRunnerFile,

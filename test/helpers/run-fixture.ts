@@ -83,6 +83,8 @@ export interface FixtureRun {
   durationMs: number
   readJson(rel: string): any
   exists(rel: string): boolean
+  /** Runs again in the same folder (e.g. a second run that reads what the first one left). */
+  rerun(args: string[], opts?: RunFixtureOptions): Promise<FixtureRun>
 }
 
 export interface RunFixtureOptions {
@@ -116,7 +118,10 @@ export async function runFixture(
   args: string[] = [],
   opts: RunFixtureOptions = {},
 ): Promise<FixtureRun> {
-  const dir = await createFixtureDir(files)
+  return runInDir(await createFixtureDir(files), args, opts)
+}
+
+async function runInDir(dir: string, args: string[], opts: RunFixtureOptions): Promise<FixtureRun> {
   const bin = opts.command === 'heapmark'
     ? join(env.heapmarkCopy, 'dist/cli/bin.js')
     : join(env.envDir, 'node_modules/vitest/vitest.mjs')
@@ -128,6 +133,7 @@ export async function runFixture(
     durationMs: Math.round(performance.now() - started),
     readJson: (rel) => JSON.parse(readFileSync(resolve(dir, rel), 'utf8')),
     exists: (rel) => existsSync(resolve(dir, rel)),
+    rerun: (nextArgs, nextOpts = {}) => runInDir(dir, nextArgs, nextOpts),
   }
 }
 

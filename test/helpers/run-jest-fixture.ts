@@ -44,7 +44,10 @@ export function jestConfig(reporterOptions = '{}', extra = ''): string {
 export const BABEL_TYPESCRIPT = `module.exports = { presets: ['@babel/preset-typescript'], plugins: ['@babel/plugin-transform-modules-commonjs'] }\n`
 
 export async function runJestFixture(files: Record<string, string>, args: string[] = [], opts: RunJestOptions = {}): Promise<FixtureRun> {
-  const dir = await createFixtureDir({ 'package.json': JSON.stringify({ name: 'jest-fixture', private: true }), ...files })
+  return runJestInDir(await createFixtureDir({ 'package.json': JSON.stringify({ name: 'jest-fixture', private: true }), ...files }), args, opts)
+}
+
+async function runJestInDir(dir: string, args: string[], opts: RunJestOptions): Promise<FixtureRun> {
   const bin = opts.command === 'heapmark' ? join(env.heapmarkCopy, 'dist/cli/bin.js') : jestBin
   // `heapmark run -- jest` finds the repo's jest on PATH (the vitest5 env has none of its own).
   const base = childEnv(opts.env)
@@ -57,5 +60,6 @@ export async function runJestFixture(files: Record<string, string>, args: string
     durationMs: Math.round(performance.now() - started),
     readJson: (rel) => JSON.parse(readFileSync(resolve(dir, rel), 'utf8')),
     exists: (rel) => existsSync(resolve(dir, rel)),
+    rerun: (nextArgs, nextOpts = {}) => runJestInDir(dir, nextArgs, nextOpts as RunJestOptions),
   }
 }

@@ -1,4 +1,4 @@
-import { REPORT_VERSION, type MemoryReport, type RunTotals, type TestMemoryResult } from './model.js'
+import { REPORT_VERSION, type MemoryReport, type RunTotals, type TestMemoryResult, type WorkerIncident, type WorkerTimeline } from './model.js'
 
 export interface ReportMeta {
   heapmarkVersion: string
@@ -11,7 +11,12 @@ export interface ReportMeta {
 }
 
 /** Assembles the run's report: tests largest peak first (ties by name, so output is stable), plus totals. */
-export function buildReport(tests: readonly TestMemoryResult[], meta: ReportMeta): MemoryReport {
+export function buildReport(
+  tests: readonly TestMemoryResult[],
+  meta: ReportMeta,
+  workers: readonly WorkerTimeline[] = [],
+  incidents: readonly WorkerIncident[] = [],
+): MemoryReport {
   const sorted = [...tests].sort((a, b) => b.peakBytes - a.peakBytes || compareText(a.name, b.name))
   return {
     version: REPORT_VERSION,
@@ -22,6 +27,8 @@ export function buildReport(tests: readonly TestMemoryResult[], meta: ReportMeta
     samplingInterval: meta.samplingInterval,
     tests: sorted,
     totals: computeTotals(sorted),
+    workers: [...workers],
+    incidents: [...incidents],
   }
 }
 
@@ -32,6 +39,7 @@ function computeTotals(tests: readonly TestMemoryResult[]): RunTotals {
     totalBytes: tests.reduce((sum, test) => sum + test.totalBytes, 0),
     allocationCount: tests.reduce((sum, test) => sum + test.allocationCount, 0),
     limitFailures: tests.filter((test) => test.limit?.exceeded === true).length,
+    increaseFailures: tests.filter((test) => test.increase?.exceeded === true).length,
   }
 }
 

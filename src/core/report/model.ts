@@ -125,7 +125,26 @@ export interface TestMemoryResult {
   workerThreads?: WorkerThreadsResult
   /** Set when other tests ran in the same isolate at the same time: the numbers include their memory. */
   shared?: { overlapping: number }
+  /** The test's peak in the last run where it passed, from the history file (absent: no history). */
+  previousPeakBytes?: number
+  /**
+   * Memory the test left reachable: live memory (after a full GC) at the next test's start minus
+   * the level at this test's start. `exact` false: a lower bound, within 1 MiB (see docs). Absent
+   * when no full GC ran before the next test (then it kept less than 1 MiB).
+   */
+  retained?: { bytes: number; exact: boolean }
+  /** The --fail-on-increase verdict, when that option is on and the test has history. */
+  increase?: IncreaseResult
   durationMs: number
+}
+
+export interface IncreaseResult {
+  previousPeakBytes: number
+  /** ISO time of the run that recorded previousPeakBytes. */
+  previousRecordedAt: string
+  /** Growth over previousPeakBytes the tolerance allowed. */
+  allowedBytes: number
+  exceeded: boolean
 }
 
 export interface RunTotals {
@@ -136,6 +155,8 @@ export interface RunTotals {
   totalBytes: number
   allocationCount: number
   limitFailures: number
+  /** Tests whose peak grew past --fail-on-increase's tolerance. */
+  increaseFailures: number
 }
 
 export interface MemoryReport {
@@ -149,4 +170,40 @@ export interface MemoryReport {
   /** All measured tests, largest peak first. */
   tests: TestMemoryResult[]
   totals: RunTotals
+  /** Each test worker's live memory test by test, in the order it ran them. */
+  workers: WorkerTimeline[]
+  /** Workers that died before sending their results, or came close to their heap limit. */
+  incidents: WorkerIncident[]
+}
+
+/** From the worker's journal: what is known about a worker that died or nearly ran out of heap. */
+export interface WorkerIncident {
+  worker: string
+  kind: 'died' | 'near-heap-limit'
+  /** The worker's V8 heap limit (--max-old-space-size and friends). */
+  heapLimitBytes: number
+  /** The test whose body was running when the worker died. */
+  runningTest?: { name: string; file: string; liveBytesAtStart: number }
+  /** The highest live memory (upper bound) seen at a test's start, and that test. */
+  maxLive: { bytes: number; beforeTest: string }
+  /** Tests that finished but whose results never reached the main process. */
+  resultsLost: number
+  /** Every test the worker started, in order, with what is known about it. */
+  tests: Array<{ name: string; file: string; peakBytes?: number; retainedBytes?: number }>
+}
+
+export interface WorkerTimeline {
+  /** "pid" (forks) or "pid/threadId" (threads). */
+  worker: string
+  points: TimelinePoint[]
+}
+
+/** The worker's live memory right after a test (or at a file's start, with no test). */
+export interface TimelinePoint {
+  /** Display name of the test that ended just before; absent at a file's start. */
+  test?: string
+  file: string
+  /** Heap + external memory; garbage-free when `exact` (right after a full GC), else an upper bound. */
+  bytes: number
+  exact: boolean
 }

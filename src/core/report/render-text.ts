@@ -11,6 +11,7 @@ import {
   type SizeHistogramBucket,
   type SourceFrame,
   type TestMemoryResult,
+  type WorkerIncident,
 } from './model.js'
 
 /**
@@ -34,24 +35,27 @@ const INDENT = '    '
 
 export function renderTextReport(report: MemoryReport, options: TextReportOptions): string {
   const c = createColors(options.color)
-  if (report.tests.length === 0) return `${c.bold('heapmark:')} no tests were measured.`
+  const incidents = (report.incidents ?? []).map((incident) => renderIncident(incident, options, c))
+  if (report.tests.length === 0) return [`${c.bold('heapmark:')} no tests were measured.`, ...incidents].join('\n\n')
 
   const top = options.mostAllocations > 0 ? report.tests.slice(0, options.mostAllocations) : report.tests
-  const overLimit = report.tests.slice(top.length).filter((test) => test.limit?.exceeded === true)
+  const overLimit = report.tests.slice(top.length).filter((test) => test.limit?.exceeded === true || test.increase?.exceeded === true)
 
   const blocks = [
     renderHeading(report, top.length, overLimit.length, c),
     ...top.map((test) => renderTest(test, options, c, '')),
-    ...overLimit.map((test) => renderTest(test, options, c, ` (over its memory limit; outside the top ${top.length})`)),
+    ...overLimit.map((test) => renderTest(test, options, c, ` (${test.limit?.exceeded ? 'over its memory limit' : 'grew past --fail-on-increase'}; outside the top ${top.length})`)),
+    renderRetained(report, options, c),
+    ...incidents,
     renderTotals(report, c),
   ]
-  return blocks.join('\n\n')
+  return blocks.filter((block) => block !== '').join('\n\n')
 }
 
 function renderHeading(report: MemoryReport, shown: number, extra: number, c: Colors): string {
   const measured = plural(report.tests.length, 'test')
   const which = shown === report.tests.length ? 'all shown, largest peak first' : `top ${shown} by peak`
-  const plus = extra > 0 ? `, plus ${extra} over ${extra === 1 ? 'its' : 'their'} memory limit` : ''
+  const plus = extra > 0 ? `, plus ${extra} that failed a memory check` : ''
   return `${c.bold('heapmark: memory report')} (${measured} measured; ${which}${plus})`
 }
 
@@ -65,15 +69,73 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
       c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
   )
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
+  if (test.increase) lines.push(`${INDENT}${renderIncrease(test, c)}`)
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
   if (test.sampled === false) {
-    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), or --heap-prof was on')}`)
+    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), the file did not finish, or --heap-prof was on')}`)
   } else {
     lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim('(estimated from sampling)')}`)
     lines.push(...renderHistogram(test.histogram, c))
     lines.push(...renderSites(test.sites, options.stacks, c))
   }
+  return lines.join('\n')
+}
+
+/**
+ * Tests that left memory alive for the tests after them, biggest first. Below 1 MiB it is within
+ * measurement noise (and windows of small tests are only closed once they add up to that).
+ */
+export const RETAINED_REPORT_MIN_BYTES = 1024 * 1024
+
+function renderRetained(report: MemoryReport, options: TextReportOptions, c: Colors): string {
+  const retaining = report.tests
+    .filter((test) => (test.retained?.bytes ?? 0) >= RETAINED_REPORT_MIN_BYTES)
+    .sort((a, b) => b.retained!.bytes - a.retained!.bytes)
+  if (retaining.length === 0) return ''
+  const shown = options.mostAllocations > 0 ? retaining.slice(0, options.mostAllocations) : retaining
+  const lines = [`${c.bold('Memory retained across tests')} ${c.dim('(still reachable after a full GC when the next test started)')}`]
+  for (const test of shown) {
+    const atLeast = test.retained!.exact ? '' : c.dim(' (at least)')
+    lines.push(`${INDENT}${c.bold(`+${formatSize(test.retained!.bytes)}`.padStart(11))}  ${test.name}${atLeast}`)
+  }
+  if (retaining.length > shown.length) lines.push(c.dim(`${INDENT}... and ${plural(retaining.length - shown.length, 'more test')}`))
+  for (const worker of report.workers) {
+    const exact = worker.points.filter((point) => point.exact)
+    if (exact.length < 2) continue
+    const growth = exact.at(-1)!.bytes - exact[0]!.bytes
+    if (growth < RETAINED_REPORT_MIN_BYTES) continue
+    const files = new Set(worker.points.map((point) => point.file)).size
+    lines.push(c.dim(`${INDENT}Worker ${worker.worker}: live memory ${formatSize(exact[0]!.bytes)} -> ${formatSize(exact.at(-1)!.bytes)} over ${plural(files, 'file')}`))
+  }
+  return lines.join('\n')
+}
+
+/** A worker that died (what it was running, and which earlier tests left the most alive), or nearly ran out of heap. */
+function renderIncident(incident: WorkerIncident, options: TextReportOptions, c: Colors): string {
+  const limit = incident.heapLimitBytes > 0 ? `, heap limit ${formatSize(incident.heapLimitBytes)}` : ''
+  const lines: string[] = []
+  if (incident.kind === 'died') {
+    const running = incident.runningTest ? ` while running ${c.bold(incident.runningTest.name)}` : ' between tests'
+    lines.push(c.red(`${c.bold('heapmark: a test worker died')} (worker ${incident.worker}${limit})${running}.`))
+    if (incident.runningTest) lines.push(`${INDENT}Live memory when that test started: ${formatSize(incident.runningTest.liveBytesAtStart)} (at most).`)
+    if (incident.resultsLost > 0) lines.push(`${INDENT}${plural(incident.resultsLost, 'finished test')} of this worker never reached the report; what its journal kept is below.`)
+  } else {
+    const share = Math.round((incident.maxLive.bytes / incident.heapLimitBytes) * 100)
+    lines.push(c.yellow(`${c.bold('heapmark: a test worker came close to its heap limit')} (worker ${incident.worker}${limit}): ${formatSize(incident.maxLive.bytes)} (${share}%) live before ${incident.maxLive.beforeTest}.`))
+  }
+  const retainers = incident.tests
+    .filter((test) => (test.retainedBytes ?? 0) >= RETAINED_REPORT_MIN_BYTES)
+    .sort((a, b) => b.retainedBytes! - a.retainedBytes!)
+    .slice(0, options.mostAllocations > 0 ? options.mostAllocations : undefined)
+  if (retainers.length > 0) {
+    lines.push(`${INDENT}Tests in this worker that left the most memory alive (look here first):`)
+    for (const test of retainers) lines.push(`${INDENT}${INDENT}${`+${formatSize(test.retainedBytes!)}`.padStart(11)}  ${test.name}`)
+  } else {
+    lines.push(`${INDENT}No earlier test in this worker left 1 MiB or more alive: the memory went to the test it was running.`)
+  }
+  const recent = incident.tests.slice(-5)
+  lines.push(c.dim(`${INDENT}Its last tests: ${recent.map((test) => `${test.name}${test.peakBytes !== undefined ? ` (peak ${formatSize(test.peakBytes)})` : ' (running)'}`).join(', ')}`))
   return lines.join('\n')
 }
 
@@ -110,6 +172,15 @@ function renderLimit(test: TestMemoryResult, c: Colors): string {
   if (!limit.exceeded) return `Memory limit: ${spec}: ${c.green('ok')}, ${c.dim(`peak is ${percent}% of it`)}`
   const over = formatSize(Math.max(0, peak - limit.bytes))
   return `Memory limit: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (peak is ${percent}% of it)`)}`
+}
+
+function renderIncrease(test: TestMemoryResult, c: Colors): string {
+  const increase = test.increase!
+  const growth = test.peakBytes - increase.previousPeakBytes
+  const change = `${growth >= 0 ? '+' : '-'}${formatSize(Math.abs(growth))} since the last passing run (${formatSize(increase.previousPeakBytes)})`
+  return increase.exceeded
+    ? `Peak increase: ${change}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`the allowed +${formatSize(increase.allowedBytes)}`)}`
+    : `Peak increase: ${change}: ${c.green('ok')}, ${c.dim(`+${formatSize(increase.allowedBytes)} allowed`)}`
 }
 
 function renderHistogram(histogram: readonly SizeHistogramBucket[], c: Colors): string[] {
@@ -188,6 +259,9 @@ function renderTotals(report: MemoryReport, c: Colors): string {
   ]
   if (totals.limitFailures > 0) {
     parts.push(c.red(`${plural(totals.limitFailures, 'test')} over ${totals.limitFailures === 1 ? 'its' : 'their'} memory limit`))
+  }
+  if (totals.increaseFailures > 0) {
+    parts.push(c.red(`${plural(totals.increaseFailures, 'test')} grew past --fail-on-increase's tolerance`))
   }
   return `${c.bold('heapmark totals:')} ${parts.join(', ')}`
 }

@@ -18,6 +18,10 @@ const DEFAULTS = {
   samplingInterval: 16384,
   binPath: undefined,
   binPrefix: '',
+  failOnIncrease: false,
+  increaseTolerance: '10%',
+  historyPath: undefined,
+  preciseRetention: false,
 }
 
 describe('resolveOptions', () => {
@@ -28,11 +32,11 @@ describe('resolveOptions', () => {
   it('takes config values', () => {
     const config: HeapmarkOptions = {
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: '4 KiB',
-      binPath: 'caps', binPrefix: 'ci-',
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: '2 MB', historyPath: 'h.json', preciseRetention: true,
     }
     expect(resolveOptions(config, {})).toEqual({
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: 4096,
-      binPath: 'caps', binPrefix: 'ci-',
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, historyPath: 'h.json', preciseRetention: true,
     })
   })
 
@@ -46,10 +50,14 @@ describe('resolveOptions', () => {
       HEAPMARK_SAMPLING_INTERVAL: '8 KiB',
       HEAPMARK_BIN_PATH: 'captures',
       HEAPMARK_BIN_PREFIX: 'pr-',
+      HEAPMARK_FAIL_ON_INCREASE: 'on',
+      HEAPMARK_INCREASE_TOLERANCE: ' 25 % ',
+      HEAPMARK_HISTORY: 'ci/history.json',
+      HEAPMARK_PRECISE_RETENTION: 'true',
     }
     expect(resolveOptions(undefined, env)).toEqual({
       enabled: true, mostAllocations: 10, stacks: 4, hideSummary: true, json: 'report.json', samplingInterval: 8192,
-      binPath: 'captures', binPrefix: 'pr-',
+      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', historyPath: 'ci/history.json', preciseRetention: true,
     })
   })
 
@@ -117,7 +125,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
       expect.objectContaining({
         code: 'HEAPMARK_UNKNOWN_OPTION',
-        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath, preciseRetention',
       }),
     )
     expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
@@ -136,8 +144,15 @@ describe('optionsToEnv', () => {
   })
 
   it('round-trips through resolveOptions', () => {
-    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-' }
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, historyPath: 'h.json', preciseRetention: false }
     expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
+  })
+
+  it('rejects a malformed tolerance, naming what is accepted', () => {
+    for (const bad of ['ten percent', '-5%', '%', '', 0, -1]) {
+      expect(() => resolveOptions({ increaseTolerance: bad as string }, {})).toThrowError(/heapmark option "increaseTolerance": expected a share of the old peak like "10%", or a size like "2 MB"/)
+    }
+    expect(() => resolveOptions(undefined, { HEAPMARK_INCREASE_TOLERANCE: '10 %%' })).toThrowError(/environment variable HEAPMARK_INCREASE_TOLERANCE/)
   })
 
   it('validates what it is given', () => {
@@ -156,6 +171,10 @@ describe('CLI flags', () => {
       'sampling-interval': { type: 'string' },
       'bin-path': { type: 'string' },
       'bin-prefix': { type: 'string' },
+      'fail-on-increase': { type: 'boolean' },
+      'increase-tolerance': { type: 'string' },
+      'history-path': { type: 'string' },
+      'precise-retention': { type: 'boolean' },
     })
     expect(Object.keys(flags)).toHaveLength(OPTION_SPECS.filter((spec) => spec.flag !== null).length)
   })

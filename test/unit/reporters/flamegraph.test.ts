@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildFlamegraph, escapeHtml, jsonForScript, renderFlamegraph, type FlamegraphNode } from '../../../src/reporters/flamegraph.js'
+import { buildFlamegraph, renderFlamegraph, type FlamegraphNode } from '../../../src/reporters/flamegraph.js'
+import { escapeHtml, jsonForScript } from '../../../src/reporters/html-page.js'
 import { makeCapture, sampleTree } from '../../helpers/captures.js'
 
 function dataIsland(html: string): { root: FlamegraphNode } {

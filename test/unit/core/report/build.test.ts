@@ -28,7 +28,7 @@ describe('buildReport', () => {
       ],
       META,
     )
-    expect(report.totals).toEqual({ tests: 3, peakBytes: 700, totalBytes: 3030, allocationCount: 16, limitFailures: 1 })
+    expect(report.totals).toEqual({ tests: 3, peakBytes: 700, totalBytes: 3030, allocationCount: 16, limitFailures: 1, increaseFailures: 0 })
   })
 
   it('fills in the metadata', () => {
@@ -38,7 +38,9 @@ describe('buildReport', () => {
       ...META,
       createdAt: '2025-01-01T00:00:00.000Z',
       tests: [],
-      totals: { tests: 0, peakBytes: 0, totalBytes: 0, allocationCount: 0, limitFailures: 0 },
+      totals: { tests: 0, peakBytes: 0, totalBytes: 0, allocationCount: 0, limitFailures: 0, increaseFailures: 0 },
+      workers: [],
+      incidents: [],
     })
   })
 

@@ -121,7 +121,7 @@ describe('renderTextReport', () => {
   it('always includes tests over their limit, even outside the top N', () => {
     const over = makeTestResult({ id: 'o', name: 'o.test.ts > over', peakBytes: 2 * MiB, limit: { kind: 'memory', spec: '1 MB', bytes: MiB, currentThreadOnly: false, exceeded: true } })
     const text = render([...tests, over], { mostAllocations: 1 })
-    expect(text.split('\n')[0]).toBe('heapmark: memory report (4 tests measured; top 1 by peak, plus 1 over its memory limit)')
+    expect(text.split('\n')[0]).toBe('heapmark: memory report (4 tests measured; top 1 by peak, plus 1 that failed a memory check)')
     expect(blockNames(text)).toEqual(['b.test.ts > huge', 'o.test.ts > over'])
     expect(text).toContain('Allocation results for o.test.ts > over at the high watermark (over its memory limit; outside the top 1)')
   })

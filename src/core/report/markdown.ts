@@ -1,0 +1,54 @@
+import { formatSize } from '../size.js'
+import { limitedPeak } from '../test-result.js'
+import type { MemoryReport, TestMemoryResult } from './model.js'
+import { plural } from './numbers.js'
+
+const INCREASES_SHOWN = 10
+
+/**
+ * The report as GitHub-flavoured Markdown for a CI job summary ($GITHUB_STEP_SUMMARY): the top
+ * tests by peak, every test over its limit, and the biggest increases since the last passing run.
+ */
+export function renderMarkdownReport(report: MemoryReport, options: { mostAllocations: number }): string {
+  const { totals } = report
+  const lines = [
+    '### heapmark memory report',
+    '',
+    `${plural(totals.tests, 'test')} measured · largest peak **${formatSize(totals.peakBytes)}** · ${formatSize(totals.totalBytes)} allocated in total` +
+      (totals.limitFailures > 0 ? ` · **${plural(totals.limitFailures, 'test')} over ${totals.limitFailures === 1 ? 'its' : 'their'} memory limit**` : '') +
+      (totals.increaseFailures > 0 ? ` · **${plural(totals.increaseFailures, 'test')} grew past --fail-on-increase**` : ''),
+  ]
+  const top = options.mostAllocations > 0 ? report.tests.slice(0, options.mostAllocations) : report.tests
+  if (top.length > 0) {
+    lines.push('', '| Test | Peak | Allocated | Biggest allocating function |', '|---|--:|--:|---|')
+    for (const test of top) lines.push(`| ${cell(test.name)} | ${formatSize(test.peakBytes)} | ${formatSize(test.totalBytes)} | ${cell(biggestSite(test))} |`)
+  }
+  const overLimit = report.tests.filter((test) => test.limit?.exceeded)
+  if (overLimit.length > 0) {
+    lines.push('', '#### Over their memory limit', '', '| Test | Limit | Peak |', '|---|--:|--:|')
+    for (const test of overLimit) lines.push(`| ${cell(test.name)} | ${cell(test.limit!.spec)} | ${formatSize(limitedPeak(test, test.limit!))} |`)
+  }
+  const grown = report.tests
+    .filter((test) => test.previousPeakBytes !== undefined && test.peakBytes > test.previousPeakBytes)
+    .sort((a, b) => b.peakBytes - b.previousPeakBytes! - (a.peakBytes - a.previousPeakBytes!))
+    .slice(0, INCREASES_SHOWN)
+  if (grown.length > 0) {
+    lines.push('', '#### Biggest increases since the last passing run', '', '| Test | Before | Now | Change |', '|---|--:|--:|--:|')
+    for (const test of grown) {
+      const growth = test.peakBytes - test.previousPeakBytes!
+      const mark = test.increase?.exceeded ? ' ❌' : ''
+      lines.push(`| ${cell(test.name)} | ${formatSize(test.previousPeakBytes!)} | ${formatSize(test.peakBytes)} | +${formatSize(growth)}${mark} |`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function biggestSite(test: TestMemoryResult): string {
+  const frame = test.sites[0]?.frames[0]
+  return frame ? `${frame.functionName} (${frame.file}:${frame.line})` : ''
+}
+
+/** Table cells cannot hold pipes or newlines. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}

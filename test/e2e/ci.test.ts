@@ -1,0 +1,116 @@
+/**
+ * Memory reports in CI, through real runs: Vitest shards merged with --merge-reports, the
+ * GitHub step summary, JUnit properties, and `heapmark compare` / `heapmark merge` on real reports.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { config, matrix, runFixture } from '../helpers/run-fixture.js'
+import { MiB, readReport } from '../helpers/report.js'
+
+const testFile = (index: number, mib: number) => `import { expect, test } from 'vitest'
+import { limitMemory } from 'heapmark'
+const scale = Number(process.env.SCALE ?? 1)
+const build = (mib: number) => new Array(Math.round((mib * scale * 1024 * 1024) / 8)).fill(0)
+test('allocates ${mib} MiB', () => { expect(build(${mib}).length).toBeGreaterThan(0) })
+test('small ${index}', () => { expect([1, 2, 3].map((n) => n * 2)).toHaveLength(3) })
+${index === 2 ? "test('over its limit', limitMemory('4 MB', () => { expect(build(12).length).toBeGreaterThan(0) }))\n" : ''}`
+
+const files: Record<string, string> = { 'vitest.config.ts': config('', "{ include: ['tests/**/*.test.ts'] }") }
+for (let index = 1; index <= 6; index++) files[`tests/file${index}.test.ts`] = testFile(index, index * 2)
+
+const names = (file: string, run: { readJson(rel: string): any }) => (run.readJson(file).tests as Array<{ name: string }>).map((t) => t.name).sort()
+
+describe(`CI: shards, summaries, compare (${matrix.name})`, () => {
+  test('three blob shards merged with --merge-reports give one report over the same tests as a single run', async () => {
+    const single = await runFixture(files, ['run', '--reporter=default'], { env: { HEAPMARK: '1', HEAPMARK_JSON: 'single.json' } })
+    expect(single.exitCode, single.output).toBe(1) // the one test over its limit
+    for (const shard of [1, 2, 3]) {
+      const run = await single.rerun(['run', `--shard=${shard}/3`, '--reporter=blob'], { env: { HEAPMARK: '1', HEAPMARK_JSON: `shard${shard}.json` } })
+      expect([0, 1], run.output).toContain(run.exitCode)
+    }
+    const merged = await single.rerun(['run', '--merge-reports', '--reporter=default'], { env: { HEAPMARK: '1', HEAPMARK_JSON: 'merged.json', HEAPMARK_MOST_ALLOCATIONS: '3' } })
+    expect(merged.exitCode, merged.output).toBe(1)
+    expect(merged.output).toMatch(/heapmark: memory report \(13 tests measured; top 3 by peak/)
+    expect(merged.output).toContain('MemoryLimitError: Test was limited to 4.0 MiB (4 MB)')
+    expect(names('merged.json', merged)).toEqual(names('single.json', merged))
+    const report = readReport(merged, 'merged.json')
+    expect(report.totals.limitFailures).toBe(1)
+    const singleReport = readReport(merged, 'single.json')
+    for (const mib of [2, 8, 12]) {
+      const peak = report.test(`allocates ${mib} MiB`).peakBytes
+      expect(peak).toBeGreaterThan(mib * MiB * 0.95)
+      expect(Math.abs(peak - singleReport.test(`allocates ${mib} MiB`).peakBytes)).toBeLessThan(Math.max(0.05 * mib * MiB, MiB))
+    }
+    // Attribution travels in the blobs too (module meta).
+    expect(report.test('allocates 12 MiB').sites[0]?.frames[0]).toMatchObject({ functionName: 'build', file: 'tests/file6.test.ts' })
+
+    // For runners without a merge of their own: heapmark merge of the shards' JSON reports.
+    const cliMerge = await merged.rerun(['merge', 'shard1.json', 'shard2.json', 'shard3.json', '-o', 'cli-merged.json', '--quiet'], { command: 'heapmark' })
+    expect(cliMerge.exitCode, cliMerge.output).toBe(0)
+    expect(cliMerge.output).toContain('heapmark merge: 13 tests from 3 reports written to cli-merged.json')
+    expect(names('cli-merged.json', cliMerge)).toEqual(names('single.json', cliMerge))
+    expect(cliMerge.readJson('cli-merged.json').totals.limitFailures).toBe(1)
+  })
+
+  test('GITHUB_STEP_SUMMARY gets a Markdown summary, JUnit gets peaks as properties', async () => {
+    const first = await runFixture(files, ['run', '--reporter=default', '--reporter=junit', '--outputFile.junit=junit.xml'], {
+      env: { HEAPMARK: '1', GITHUB_STEP_SUMMARY: 'summary.md' },
+    })
+    expect(first.exitCode, first.output).toBe(1)
+    const xml = readFileSync(join(first.dir, 'junit.xml'), 'utf8')
+    const testcase = xml.slice(xml.indexOf('name="allocates 12 MiB"'))
+    const peak = Number(/<property name="heapmark\.peakBytes" value="(\d+)">/.exec(testcase.slice(0, testcase.indexOf('</testcase>')))?.[1])
+    expect(peak).toBeGreaterThan(12 * MiB * 0.95)
+    expect(peak).toBeLessThan(12 * MiB * 1.05)
+    expect(xml).toMatch(/<property name="heapmark\.limit" value="4 MB \(exceeded\)">/)
+    // Only with JUnit on: the default reporter's output stays free of heapmark annotations.
+    const plain = await first.rerun(['run', '--reporter=verbose'], { env: { HEAPMARK: '1', SCALE: '2', GITHUB_STEP_SUMMARY: 'summary.md' } })
+    expect(plain.output).not.toContain('heapmark.peakBytes')
+
+    const summary = readFileSync(join(first.dir, 'summary.md'), 'utf8')
+    const [firstSummary, secondSummary] = summary.split('### heapmark memory report').slice(1)
+    expect(firstSummary).toMatch(/13 tests measured · largest peak \*\*12\.\d MiB\*\*/)
+    expect(firstSummary).toMatch(/\| tests\/file6\.test\.ts > allocates 12 MiB \| 12\.\d MiB \| 12\.\d MiB \| build \(tests\/file6\.test\.ts:4\) \|/)
+    expect(firstSummary).toMatch(/#### Over their memory limit\n\n\| Test \| Limit \| Peak \|\n\|---\|--:\|--:\|\n\| tests\/file2\.test\.ts > over its limit \| 4 MB \| 12\.\d MiB \|/)
+    expect(firstSummary).not.toContain('Biggest increases')
+    // The second run doubled every allocation: its summary lists the growth over the history.
+    expect(secondSummary).toMatch(/#### Biggest increases since the last passing run[\s\S]*\| tests\/file6\.test\.ts > allocates 12 MiB \| 12\.\d MiB \| 24\.\d MiB \| \+12\.\d MiB \|/)
+  })
+
+  test('heapmark compare: growth sorted first, exit 1 past the threshold, 0 within it, clear errors', async () => {
+    const before = await runFixture(files, ['run', '--reporter=default'], { env: { HEAPMARK: '1', HEAPMARK_JSON: 'before.json' } })
+    const after = await before.rerun(['run', '--reporter=default'], { env: { HEAPMARK: '1', HEAPMARK_JSON: 'after.json', SCALE: '1.5' } })
+    expect(after.readJson('after.json').tests).toHaveLength(13)
+
+    const grew = await before.rerun(['compare', 'before.json', 'after.json'], { command: 'heapmark' })
+    expect(grew.exitCode, grew.output).toBe(1)
+    expect(grew.output).toContain('heapmark compare: 13 tests in both, 0 new, 0 gone (threshold 10%, at least 1.0 MiB)')
+    const rows = grew.output.split('\n').filter((line) => / -> /.test(line))
+    // Largest growth first: 12 MiB (test and over-limit test) became 18 MiB.
+    expect(rows[0]).toMatch(/12\.\d MiB -> +18\.\d MiB +\+[56]\.\d MiB \(\+(49|5\d)%\) +GREW +tests\/file(6\.test\.ts > allocates 12 MiB|2\.test\.ts > over its limit)/)
+    expect(grew.output).toMatch(/6\.\d MiB -> +9\.\d MiB +\+[23]\.\d MiB \(\+(49|5\d)%\) +GREW +tests\/file3\.test\.ts > allocates 6 MiB/)
+    // Tiny tests' changes stay under the 1 MiB floor whatever their share.
+    expect(grew.output).not.toMatch(/KiB .*GREW/)
+    expect(grew.output).toMatch(/\d+ test\(s\) grew past the threshold\./)
+
+    const tolerated = await before.rerun(['compare', 'before.json', 'after.json', '--threshold', '60%', '--json'], { command: 'heapmark' })
+    expect(tolerated.exitCode, tolerated.output).toBe(0)
+    const json = JSON.parse(tolerated.stdout)
+    expect(json).toMatchObject({ threshold: '60%', grewCount: 0, added: [], removed: [] })
+    expect(json.changed[0].change).toBeGreaterThan(5 * MiB)
+
+    const missing = await before.rerun(['compare', 'before.json', 'nope.json'], { command: 'heapmark' })
+    expect(missing.exitCode).toBe(1)
+    expect(missing.stderr).toContain('heapmark compare: Cannot read the JSON report "nope.json": no such file')
+    const notReport = await before.rerun(['compare', 'before.json', 'package.json'], { command: 'heapmark' })
+    expect(notReport.exitCode).toBe(1)
+    expect(notReport.stderr).toContain('"package.json" is not a heapmark JSON report (written with --json)')
+    const badThreshold = await before.rerun(['compare', 'before.json', 'after.json', '--threshold', 'lots'], { command: 'heapmark' })
+    expect(badThreshold.exitCode).toBe(1)
+    expect(badThreshold.stderr).toContain('Invalid --threshold "lots": expected a share of the old peak like "10%", or a size like "2 MB"')
+    const oneFile = await before.rerun(['compare', 'before.json'], { command: 'heapmark' })
+    expect(oneFile.exitCode).toBe(2)
+    expect(oneFile.stderr).toContain('expected two JSON reports (old, then new), got 1')
+  })
+})

@@ -1,0 +1,141 @@
+/**
+ * Retained memory per test and the OOM culprit, through real Vitest runs (issue 9): the test that
+ * keeps memory alive is named and its neighbours are not; a clean suite reports nothing; a worker
+ * that dies of heap exhaustion still leaves a report naming what it ran and what kept memory.
+ */
+import { beforeAll, describe, expect, test } from 'vitest'
+import { config, matrix, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { MiB, readReport } from '../helpers/report.js'
+
+const block = `const block = (mib: number) => new Array(Math.round((mib * 1024 * 1024) / 8)).fill(1)`
+
+const files = {
+  'vitest.config.ts': config("{ enabled: true, json: 'report.json', mostAllocations: 0 }", "{ include: ['*.test.ts'] }"),
+  // Test 3 of 10 pushes 5 MiB into a module-level array; every test makes 2 MiB of garbage.
+  'cache.test.ts': `import { expect, test } from 'vitest'
+${block}
+const cache: number[][] = []
+for (let i = 1; i <= 10; i++) {
+  test('test ' + i, () => {
+    const scratch = block(2)
+    if (i === 3) cache.push(block(5))
+    expect(scratch.length).toBeGreaterThan(0)
+  })
+}
+`,
+  // Every second test leaves a listener whose closure holds 3 MiB.
+  'listeners.test.ts': `import { EventEmitter } from 'node:events'
+import { expect, test } from 'vitest'
+${block}
+const bus = new EventEmitter()
+for (let i = 1; i <= 6; i++) {
+  test('listener ' + i, () => {
+    const payload = block(3)
+    if (i % 2 === 0) bus.on('tick', () => payload.length)
+    expect(payload.length).toBeGreaterThan(0)
+  })
+}
+`,
+}
+
+const clean = {
+  'vitest.config.ts': config("{ enabled: true, json: 'report.json' }"),
+  'clean.test.ts': `import { expect, test } from 'vitest'
+${block}
+for (let i = 1; i <= 10; i++) test('clean ' + i, () => { expect(block(i % 3 + 1).length).toBeGreaterThan(0) })
+`,
+}
+
+const retained = (run: FixtureRun, name: string) => readReport(run).test(name).retained?.bytes ?? 0
+
+describe(`retained memory per test (${matrix.name})`, () => {
+  let run: FixtureRun
+  beforeAll(async () => {
+    run = await runFixture(files, ['run', '--reporter=default'])
+  }, 120_000)
+
+  test('the test that fills a module-level cache is named with what it kept; the others are not', () => {
+    expect(run.exitCode, run.output).toBe(0)
+    const kept = retained(run, 'cache.test.ts > test 3')
+    expect(kept).toBeGreaterThan(4.5 * MiB)
+    expect(kept).toBeLessThan(5.5 * MiB)
+    for (const i of [1, 2, 4, 5, 6, 7, 8, 9, 10]) expect(retained(run, `cache.test.ts > test ${i}`), `test ${i}`).toBeLessThan(MiB)
+    const section = run.output.slice(run.output.indexOf('Memory retained across tests'))
+    expect(section).toMatch(/\+(4\.[5-9]|5\.[0-4]) MiB {2}cache\.test\.ts > test 3/)
+    expect(section).not.toMatch(/cache\.test\.ts > test (?!3\b)\d+/)
+  })
+
+  test('listeners left behind are named, the tests that removed nothing are not', () => {
+    for (const i of [2, 4, 6]) {
+      expect(retained(run, `listener ${i}`), `listener ${i}`).toBeGreaterThan(2.7 * MiB)
+      expect(retained(run, `listener ${i}`), `listener ${i}`).toBeLessThan(4.5 * MiB)
+    }
+    for (const i of [1, 3, 5]) expect(retained(run, `listener ${i}`), `listener ${i}`).toBeLessThan(MiB)
+  })
+
+  test("the JSON report has each worker's live memory test by test", () => {
+    const report = readReport(run)
+    const points = report.workers.flatMap((worker) => worker.points)
+    expect(points.length).toBeGreaterThanOrEqual(16)
+    const afterCache = points.find((point) => point.test === 'cache.test.ts > test 3')
+    expect(afterCache?.file).toBe('cache.test.ts')
+    // The exact points of the cache file climb by the cache's 5 MiB (give or take the runner's own
+    // state between the first test and the file's end, about 0.5 MiB either way here).
+    const worker = report.workers.find((w) => w.points.some((point) => point.file === 'cache.test.ts'))!
+    const exact = worker.points.filter((point) => point.file === 'cache.test.ts' && point.exact)
+    expect(exact.at(-1)!.bytes - exact[0]!.bytes).toBeGreaterThan(4 * MiB)
+    expect(exact.at(-1)!.bytes - exact[0]!.bytes).toBeLessThan(6 * MiB)
+  })
+
+  test('a clean suite reports no retained memory', async () => {
+    const cleanRun = await runFixture(clean, ['run', '--reporter=default'])
+    expect(cleanRun.exitCode, cleanRun.output).toBe(0)
+    expect(cleanRun.output).not.toContain('Memory retained across tests')
+    expect(readReport(cleanRun).tests.every((t) => (t.retained?.bytes ?? 0) < MiB)).toBe(true)
+  })
+
+  test('precise mode measures every test on its own, exactly', async () => {
+    const precise = await runFixture(files, ['run', '--reporter=default'], { env: { HEAPMARK_PRECISE_RETENTION: '1' } })
+    const report = readReport(precise)
+    const test3 = report.test('cache.test.ts > test 3').retained!
+    expect(test3.exact).toBe(true)
+    expect(test3.bytes).toBeGreaterThan(4.5 * MiB)
+    expect(test3.bytes).toBeLessThan(5.5 * MiB)
+    // Every test but the first of each file has its own exact figure.
+    const measured = report.tests.filter((t) => t.retained?.exact)
+    expect(measured.length).toBeGreaterThanOrEqual(14)
+  })
+})
+
+describe(`the OOM culprit (${matrix.name})`, () => {
+  test('a worker that runs out of heap still leaves a report: the test it was running and the test that kept memory', async () => {
+    const run = await runFixture({
+      'vitest.config.ts': config("{ enabled: true, json: 'report.json' }", "{ pool: 'forks', execArgv: ['--max-old-space-size=96'] }"),
+      'oom.test.ts': `import { expect, test } from 'vitest'
+${block}
+const kept: number[][] = []
+test('innocent 1', () => { expect(block(4).length).toBeGreaterThan(0) })
+test('keeps a lot', () => { kept.push(block(40)); expect(kept).toHaveLength(1) })
+test('innocent 2', () => { expect(block(4).length).toBeGreaterThan(0) })
+test('grows until it dies', () => { for (let i = 0; i < 100; i++) kept.push(block(8)) })
+test('never runs', () => {})
+`,
+      'fine.test.ts': `import { expect, test } from 'vitest'\ntest('fine', () => { expect(1).toBe(1) })\n`,
+    }, ['run', '--reporter=default'])
+    expect(run.exitCode).not.toBe(0)
+    expect(run.output).toMatch(/heapmark: a test worker died \(worker \d+, heap limit \d+\.\d MiB\) while running oom\.test\.ts > grows until it dies\./)
+    expect(run.output).toMatch(/Tests in this worker that left the most memory alive \(look here first\):\n +\+(39|40|41)\.\d MiB {2}oom\.test\.ts > keeps a lot\n/)
+    expect(run.output).toContain('oom.test.ts > innocent 2 (peak ')
+    const report = readReport(run)
+    expect(report.incidents).toHaveLength(1)
+    expect(report.incidents[0]).toMatchObject({ kind: 'died', runningTest: { name: 'oom.test.ts > grows until it dies', file: 'oom.test.ts' } })
+    // The other file is reported. Of the tests that finished before the crash, each is either in
+    // the report (Vitest had sent its state) or counted as lost with its peak from the journal.
+    const names = report.tests.map((t) => t.name)
+    expect(names).toContain('fine.test.ts > fine')
+    const finished = ['oom.test.ts > innocent 1', 'oom.test.ts > keeps a lot', 'oom.test.ts > innocent 2']
+    const reported = finished.filter((name) => names.includes(name))
+    expect(reported.length + report.incidents[0]!.resultsLost).toBe(3)
+    for (const name of finished) expect(report.incidents[0]!.tests.find((t) => t.name === name)?.peakBytes, name).toBeGreaterThan(3 * MiB)
+  })
+})
