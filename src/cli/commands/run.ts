@@ -8,6 +8,7 @@ import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEn
 import type { Command } from '../main.js'
 
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
+import { missingAdapterHint } from '../setup-hint.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
@@ -66,10 +67,7 @@ export const runCommand: Command = {
     try {
       const code = await spawnInherited(command[0]!, command.slice(1), env)
       if (!existsSync(marker)) {
-        console.error(
-          `heapmark: the test run did not load heapmark's plugin, so nothing was measured. Add it to your config:\n` +
-            `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })`,
-        )
+        console.error(missingAdapterHint(command))
         return code === 0 ? 1 : code
       }
       return code
