@@ -25,15 +25,23 @@ export const OUTPUT_HELP = `  -o, --output PATH   Where to write (default: next 
                       directory of captures, PATH is a directory to write them all into.
   -f, --force         Overwrite existing output files.`
 
-/** `what`: the one positional argument, as the errors name it. */
-export function parseCommandLine(argv: string[], options: NonNullable<ParseArgsConfig['options']>, help: string, what = 'capture file or directory'): ParsedCommandLine {
-  let parsed
+/**
+ * Flags plus any number of positional arguments, `--help`/`-h` included; a wrong command line is
+ * misuse (HEAPMARK_CLI_USAGE, exit 2) and shows the command's help.
+ */
+export function parseFlags(argv: string[], options: NonNullable<ParseArgsConfig['options']>, help: string): { values: FlagValues; positionals: string[] } {
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
+    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
+    return { values: parsed.values as FlagValues, positionals: parsed.positionals }
   } catch (error) {
     throw new HeapmarkError('HEAPMARK_CLI_USAGE', `${(error as Error).message}\n\n${help}`)
   }
-  const values = parsed.values as FlagValues
+}
+
+/** `what`: the one positional argument, as the errors name it. */
+export function parseCommandLine(argv: string[], options: NonNullable<ParseArgsConfig['options']>, help: string, what = 'capture file or directory'): ParsedCommandLine {
+  const parsed = parseFlags(argv, options, help)
+  const values = parsed.values
   if (values.help) return { help: true }
   const [target, ...extra] = parsed.positionals
   if (target === undefined) throw new HeapmarkError('HEAPMARK_CLI_USAGE', `missing the ${what}.\n\n${help}`)

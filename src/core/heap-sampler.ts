@@ -53,12 +53,17 @@ export interface CollectedSamples {
 const MARKER_OBJECT_ELEMENTS = 8192 // 64 KiB: the largest round size that stays out of large-object space
 const MARKER_OBJECT_BYTES = 16 + 8 * MARKER_OBJECT_ELEMENTS
 const MARKER_MULTIPLE = 16
-let markerSink: unknown
+/**
+ * Where markers are stored, reachable from globalThis: a module variable nobody reads was removed by
+ * the bundler, and V8 13 (Node 24) then optimised the bare `new Array()` away after ~95 calls, so
+ * boundaries went missing from about the 190th test of a file. A store V8 cannot prove dead stays.
+ */
+const markerSink = ((globalThis as Record<symbol, unknown>)[Symbol.for('heapmark.boundary-marker')] ??= { value: undefined }) as { value: unknown }
 let markerObjects = 1
-function heapmarkBoundary0() { for (let i = 0; i < markerObjects; i++) markerSink = new Array(MARKER_OBJECT_ELEMENTS); markerSink = undefined }
-function heapmarkBoundary1() { for (let i = 0; i < markerObjects; i++) markerSink = new Array(MARKER_OBJECT_ELEMENTS); markerSink = undefined }
-function heapmarkBoundary2() { for (let i = 0; i < markerObjects; i++) markerSink = new Array(MARKER_OBJECT_ELEMENTS); markerSink = undefined }
-function heapmarkBoundary3() { for (let i = 0; i < markerObjects; i++) markerSink = new Array(MARKER_OBJECT_ELEMENTS); markerSink = undefined }
+function heapmarkBoundary0() { for (let i = 0; i < markerObjects; i++) markerSink.value = new Array(MARKER_OBJECT_ELEMENTS); markerSink.value = undefined }
+function heapmarkBoundary1() { for (let i = 0; i < markerObjects; i++) markerSink.value = new Array(MARKER_OBJECT_ELEMENTS); markerSink.value = undefined }
+function heapmarkBoundary2() { for (let i = 0; i < markerObjects; i++) markerSink.value = new Array(MARKER_OBJECT_ELEMENTS); markerSink.value = undefined }
+function heapmarkBoundary3() { for (let i = 0; i < markerObjects; i++) markerSink.value = new Array(MARKER_OBJECT_ELEMENTS); markerSink.value = undefined }
 const MARKERS = [heapmarkBoundary0, heapmarkBoundary1, heapmarkBoundary2, heapmarkBoundary3]
 const MARKER_NAMES = MARKERS.map((fn) => fn.name)
 

@@ -59,6 +59,7 @@ export function buildTestResult(
     totalBytes: record.allocatedBytes,
     allocationCount: attribution?.allocationCount ?? 0,
     sampled: attribution !== undefined,
+    ...(attribution?.incomplete ? { sampledIncomplete: true } : {}),
     histogram: attribution?.histogram ?? [],
     sites: attribution?.sites ?? [],
     ...(record.limit ? { limit: { kind: 'memory' as const, ...record.limit } } : {}),

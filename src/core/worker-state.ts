@@ -33,3 +33,11 @@ export function getWorkerState(): WorkerState {
   const holder = process as unknown as Record<symbol, WorkerState | undefined>
   return (holder[KEY] ??= { enabled: false, current: undefined, running: 0, leakProbe: undefined, rebaseline: undefined })
 }
+
+/**
+ * For runners that hand test code a `process` object of its own (Jest copies it into every test
+ * file's context): makes the limit wrappers running there find this worker's state.
+ */
+export function shareWorkerState(testProcess: object): void {
+  Object.defineProperty(testProcess, KEY, { value: getWorkerState(), configurable: true, writable: true, enumerable: false })
+}

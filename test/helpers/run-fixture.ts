@@ -139,7 +139,7 @@ async function runInDir(dir: string, args: string[], opts: RunFixtureOptions): P
   }
 }
 
-async function createFixtureDir(files: string | Record<string, string>): Promise<string> {
+export async function createFixtureDir(files: string | Record<string, string>): Promise<string> {
   // One folder per suite run (made by global-setup.ts) keeps concurrent `npm test`s apart;
   // mkdtemp keeps parallel test files apart.
   const runDir = inject('heapmarkE2eRunDir')
@@ -232,7 +232,7 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-function spawnWithTimeout(
+export function spawnWithTimeout(
   cmd: string, args: string[], cwd: string, childEnvVars: NodeJS.ProcessEnv, timeoutMs: number,
 ): Promise<{ exitCode: number; stdout: string; stderr: string; output: string }> {
   return new Promise((resolvePromise, reject) => {

@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util'
 import { createColors } from 'picocolors'
 import { compareReports, type PeakChange } from '../../core/report/compare.js'
 import { readJsonReport } from '../../core/report/read.js'
 import { formatTolerance, parseTolerance, INCREASE_NOISE_FLOOR_BYTES } from '../../core/increase.js'
 import { formatSize } from '../../core/size.js'
 import { HeapmarkError } from '../../errors.js'
-import { stdoutColor } from '../capture-command.js'
+import { parseCountFlag, parseFlags, stdoutColor } from '../capture-command.js'
 import type { Command } from '../main.js'
 
 const HELP = `Usage: heapmark compare <old.json> <new.json> [options]
@@ -26,13 +25,7 @@ export const compareCommand: Command = {
   summary: 'Compare per-test peaks of two JSON reports; exit 1 past a threshold',
   usage: HELP,
   async run(argv) {
-    let parsed
-    try {
-      parsed = parseArgs({ args: argv, options: { threshold: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
-    } catch (error) {
-      throw new HeapmarkError('HEAPMARK_CLI_USAGE', `${(error as Error).message}\n\n${HELP}`)
-    }
-    const { values, positionals } = parsed
+    const { values, positionals } = parseFlags(argv, { threshold: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' } }, HELP)
     if (values.help) {
       console.log(HELP)
       return 0
@@ -40,8 +33,8 @@ export const compareCommand: Command = {
     if (positionals.length !== 2) {
       throw new HeapmarkError('HEAPMARK_CLI_USAGE', `expected two JSON reports (old, then new), got ${positionals.length}.\n\n${HELP}`)
     }
-    const tolerance = parseThreshold(values.threshold ?? '10%')
-    const top = values.top === undefined ? 20 : parseTop(values.top)
+    const tolerance = parseThreshold(typeof values.threshold === 'string' ? values.threshold : '10%')
+    const top = parseCountFlag(values, 'top') ?? 20
     const [before, after] = await Promise.all(positionals.map((file) => readJsonReport(file)))
     const comparison = compareReports(before!, after!, tolerance)
     if (values.json) {
@@ -84,9 +77,4 @@ function parseThreshold(raw: string) {
   } catch {
     throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `Invalid --threshold ${JSON.stringify(raw)}: expected a share of the old peak like "10%", or a size like "2 MB"`)
   }
-}
-
-function parseTop(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `Invalid --top ${JSON.stringify(raw)}: expected a whole number, 0 or more`)
-  return Number(raw)
 }

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util'
 import { writeJsonReport } from '../../core/report/json.js'
 import { mergeReports } from '../../core/report/merge.js'
 import { readJsonReport } from '../../core/report/read.js'
 import { renderTextReport } from '../../core/report/render-text.js'
 import { HeapmarkError } from '../../errors.js'
-import { stdoutColor } from '../capture-command.js'
+import { parseCountFlag, parseFlags, stdoutColor } from '../capture-command.js'
 import type { Command } from '../main.js'
 
 const HELP = `Usage: heapmark merge <report.json>... -o <merged.json> [options]
@@ -23,30 +22,19 @@ export const mergeCommand: Command = {
   summary: 'Merge JSON reports (e.g. of shards) into one',
   usage: HELP,
   async run(argv) {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: { output: { type: 'string', short: 'o' }, 'most-allocations': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-        allowPositionals: true,
-        strict: true,
-      })
-    } catch (error) {
-      throw new HeapmarkError('HEAPMARK_CLI_USAGE', `${(error as Error).message}\n\n${HELP}`)
-    }
-    const { values, positionals } = parsed
+    const { values, positionals } = parseFlags(argv, { output: { type: 'string', short: 'o' }, 'most-allocations': { type: 'string' }, quiet: { type: 'boolean' } }, HELP)
     if (values.help) {
       console.log(HELP)
       return 0
     }
     if (positionals.length === 0) throw new HeapmarkError('HEAPMARK_CLI_USAGE', `no reports given.\n\n${HELP}`)
-    if (!values.output) throw new HeapmarkError('HEAPMARK_CLI_USAGE', `missing -o <merged.json>.\n\n${HELP}`)
-    const most = values['most-allocations'] ?? '5'
-    if (!/^\d+$/.test(most)) throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `Invalid --most-allocations ${JSON.stringify(most)}: expected a whole number, 0 or more`)
+    const output = values.output
+    if (typeof output !== 'string') throw new HeapmarkError('HEAPMARK_CLI_USAGE', `missing -o <merged.json>.\n\n${HELP}`)
+    const most = parseCountFlag(values, 'most-allocations') ?? 5
     const merged = mergeReports(await Promise.all(positionals.map((file) => readJsonReport(file))))
-    await writeJsonReport(values.output, merged)
-    if (!values.quiet) console.log(renderTextReport(merged, { mostAllocations: Number(most), stacks: 1, color: stdoutColor() }))
-    console.log(`heapmark merge: ${merged.tests.length} tests from ${positionals.length} reports written to ${values.output}`)
+    await writeJsonReport(output, merged)
+    if (!values.quiet) console.log(renderTextReport(merged, { mostAllocations: most, stacks: 1, color: stdoutColor() }))
+    console.log(`heapmark merge: ${merged.tests.length} tests from ${positionals.length} reports written to ${output}`)
     return 0
   },
 }

@@ -8,6 +8,7 @@ import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEn
 import type { Command } from '../main.js'
 
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
+import { missingAdapterHint } from '../setup-hint.js'
 import { prepareNodeTestRun } from '../node-test.js'
 
 function help(): string {
@@ -70,11 +71,7 @@ export const runCommand: Command = {
       const code = await spawnInherited(command[0]!, nodeTest?.args ?? command.slice(1), env)
       await nodeTest?.finish()
       if (!existsSync(marker)) {
-        console.error(
-          `heapmark: the test run did not load heapmark's plugin, so nothing was measured. Vitest: add it to your config:\n` +
-            `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })\n` +
-            `node:test: run node itself through heapmark (heapmark run -- node --test ...), or pass it --import heapmark/node/register.`,
-        )
+        console.error(missingAdapterHint(command))
         return code === 0 ? 1 : code
       }
       return code

@@ -116,6 +116,8 @@ export interface TestMemoryResult {
    * empty) for files where no test peaked at 1 MiB or allocated 4 MiB: see docs/measuring.md.
    */
   sampled: boolean
+  /** A sampling boundary was missed during the test, so samples after it are missing (rare: e^-16 per boundary). */
+  sampledIncomplete?: true
   histogram: SizeHistogramBucket[]
   /** Biggest allocating sites, biggest first; trimmed to a handful. */
   sites: AllocationSite[]

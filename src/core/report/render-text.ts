@@ -75,7 +75,8 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   if (test.sampled === false) {
     lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), the file did not finish, or --heap-prof was on')}`)
   } else {
-    lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim('(estimated from sampling)')}`)
+    const incomplete = test.sampledIncomplete ? '; incomplete: a test boundary was missed, later samples are missing' : ''
+    lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim(`(estimated from sampling${incomplete})`)}`)
     lines.push(...renderHistogram(test.histogram, c))
     lines.push(...renderSites(test.sites, options.stacks, c))
   }

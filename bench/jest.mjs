@@ -1,0 +1,125 @@
+// heapmark's overhead under Jest: the bench suite (bench/fixtures/suite, the same tests bench/run.mjs
+// runs under Vitest) run by Jest 30 with babel-jest, heapmark off vs on, interleaved rounds.
+//
+//   npm run build && node bench/jest.mjs [--rounds N]     # N rounds, the first a discarded warm-up
+//
+// Builds nothing: it copies the built package (dist/) into bench/.tmp/jest/node_modules/heapmark,
+// as an install lays it out. Jest runs with its own defaults (on 2 cores: in band), from a cache
+// warmed by the first round, so neither variant pays for transforming the suite.
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
+const jestBin = join(repo, 'node_modules', 'jest', 'bin', 'jest.js')
+const root = join(repo, 'bench', '.tmp', 'jest')
+const TIME = '/usr/bin/time'
+const hasTime = existsSync(TIME)
+
+const argv = process.argv.slice(2)
+const roundsAt = argv.indexOf('--rounds')
+const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 8
+if (!Number.isInteger(rounds) || rounds < 2) {
+  console.error('--rounds must be an integer >= 2 (the first round is a warm-up)')
+  process.exit(2)
+}
+if (!existsSync(join(repo, 'dist', 'jest', 'environment.cjs'))) {
+  console.error('bench/jest.mjs: no dist/jest build; run `npm run build` first')
+  process.exit(2)
+}
+
+// ---- the fixture: the Vitest bench suite as a Jest + TypeScript project -----------------------
+rmSync(root, { recursive: true, force: true })
+mkdirSync(join(root, 'node_modules', 'heapmark'), { recursive: true })
+cpSync(join(repo, 'package.json'), join(root, 'node_modules', 'heapmark', 'package.json'))
+cpSync(join(repo, 'dist'), join(root, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+const suiteDir = join(repo, 'bench', 'fixtures', 'suite')
+const files = readdirSync(suiteDir).filter((name) => name.endsWith('.test.ts'))
+for (const name of files) {
+  // The suite uses only describe/it/expect/beforeEach: Jest's own are the same API.
+  writeFileSync(join(root, name), readFileSync(join(suiteDir, name), 'utf8').replace(/from 'vitest'/g, "from '@jest/globals'"))
+}
+writeFileSync(join(root, 'package.json'), '{ "private": true }\n')
+writeFileSync(join(root, 'babel.config.js'), "module.exports = { presets: ['@babel/preset-typescript'], plugins: ['@babel/plugin-transform-modules-commonjs'] }\n")
+writeFileSync(
+  join(root, 'jest.config.js'),
+  `module.exports = {
+  testEnvironment: 'heapmark/jest/environment',
+  reporters: [['heapmark/jest/reporter', {}], 'summary'],
+  cacheDirectory: '<rootDir>/.jest-cache',
+}
+`,
+)
+
+function childEnv(extra) {
+  const env = { ...process.env }
+  for (const key of Object.keys(env)) {
+    if (key === 'CI' || key === 'NODE_OPTIONS' || /^(CLAUDE|AGENT|CODEX|CURSOR|GITHUB_|VITEST|HEAPMARK|JEST)/.test(key)) delete env[key]
+  }
+  return { ...env, NO_COLOR: '1', ...extra }
+}
+
+const timeFile = join(root, 'time.txt')
+
+/** One Jest run: { wall, cpu } in ms (cpu: user+sys of the process tree, null without /usr/bin/time). */
+function runJest(extraEnv) {
+  const args = [jestBin]
+  const command = hasTime ? TIME : process.execPath
+  const commandArgs = hasTime ? ['-o', timeFile, '-f', '%U %S', process.execPath, ...args] : args
+  const start = performance.now()
+  const run = spawnSync(command, commandArgs, { cwd: root, env: childEnv(extraEnv), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const wall = performance.now() - start
+  if (run.status !== 0) {
+    console.error(`bench/jest.mjs: jest failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`)
+    process.exit(1)
+  }
+  let cpu = null
+  if (hasTime) {
+    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
+    cpu = (user + sys) * 1000
+  }
+  return { wall, cpu, output: run.stderr }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+const sec = (ms) => `${(ms / 1000).toFixed(2)}s`
+const ratio = (r) => `${r.toFixed(3)}x`
+
+const variants = [
+  { key: 'off', env: {} },
+  { key: 'on', env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1' } },
+]
+const results = { off: [], on: [] }
+console.log(`heapmark Jest bench: node ${process.version}, ${files.length} test files from bench/fixtures/suite, ${rounds} rounds (round 1 = warm-up, discarded), variants alternate`)
+for (let round = 1; round <= rounds; round++) {
+  const order = round % 2 ? variants : [...variants].reverse()
+  const line = []
+  for (const variant of order) {
+    const run = runJest(variant.env)
+    if (round === 1 && variant.key === 'off') {
+      const tests = /Tests:\s+(\d+) passed/.exec(run.output)
+      console.log(`suite: ${tests ? tests[1] : '?'} tests`)
+    }
+    if (round > 1) results[variant.key].push({ round, ...run })
+    line.push(`${variant.key} ${sec(run.wall)}`)
+  }
+  process.stderr.write(`  round ${round}${round === 1 ? ' (warm-up)' : ''}: ${line.join(', ')}\n`)
+}
+
+const offWall = median(results.off.map((r) => r.wall))
+const onWall = median(results.on.map((r) => r.wall))
+const perRound = results.on.map((r) => r.wall / results.off.find((o) => o.round === r.round).wall)
+console.log()
+console.log(`median wall: off ${sec(offWall)}, on ${sec(onWall)} -> on/off ${ratio(onWall / offWall)} (median of per-round ratios ${ratio(median(perRound))}; rounds: ${perRound.map((r) => r.toFixed(2)).join(' ')})`)
+if (hasTime) {
+  const offCpu = median(results.off.map((r) => r.cpu))
+  const onCpu = median(results.on.map((r) => r.cpu))
+  console.log(`median cpu:  off ${sec(offCpu)}, on ${sec(onCpu)} -> on/off ${ratio(onCpu / offCpu)}`)
+}
+rmSync(root, { recursive: true, force: true })

@@ -1,0 +1,72 @@
+import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
+import type { Circus } from '@jest/types'
+import { shareWorkerState } from '../core/worker-state.js'
+import { JestTestFile } from './test-file.js'
+import { joinJestRun } from './worker.js'
+
+/** A Jest test environment class, as `testEnvironment` modules export them. */
+export type JestEnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment
+
+/** circus' handler type is overloaded by event kind; heapmark passes every event through. */
+type AnyEventHandler = (event: Circus.Event, state: Circus.State) => unknown
+
+const WRAPPED = Symbol.for('heapmark.jest.environment')
+
+/**
+ * Adds heapmark to a Jest test environment class (or a module exporting one as `TestEnvironment`
+ * or `default`). For your own environment module:
+ * `module.exports = require('heapmark/jest').withHeapmark(require('./my-environment'))`.
+ * With heapmark off (no heapmark reporter switched it on for this run) the environment is the
+ * base one: no event handler is added.
+ */
+export function withHeapmark<Base extends JestEnvironmentClass>(environment: Base | { TestEnvironment: Base } | { default: Base }): Base {
+  const BaseEnvironment = environmentClassOf(environment, 'withHeapmark(Environment): the argument') as Base
+  if ((BaseEnvironment as unknown as Record<symbol, unknown>)[WRAPPED]) return BaseEnvironment
+
+  class HeapmarkEnvironment extends (BaseEnvironment as JestEnvironmentClass) {
+    static readonly [WRAPPED] = true
+    /** This test file's measurements; undefined while heapmark is off. */
+    private readonly heapmarkFile: JestTestFile | undefined
+
+    constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+      super(config, context)
+      const worker = joinJestRun(config)
+      // Off: the environment stays the base one, without an event handler of ours.
+      if (!worker) return
+      worker.sourceMaps.useProject({ config: config.projectConfig, globalConfig: config.globalConfig })
+      const file = (this.heapmarkFile = new JestTestFile(worker, context.testPath))
+      // Test files get their own copy of `process`; limit wrappers there look for heapmark on it.
+      const testProcess = (this.global as { process?: object }).process
+      if (testProcess) shareWorkerState(testProcess)
+      // The base environment's own handler (a method or an instance property) keeps running. The
+      // body's window opens after it and closes before it, so its work is not the test's.
+      const baseHandler = this.handleTestEvent?.bind(this) as AnyEventHandler | undefined
+      this.handleTestEvent = async (event: Circus.Event, state: Circus.State) => {
+        if (event.name === 'test_fn_start') {
+          await baseHandler?.(event, state)
+          await file.handle(event)
+        } else {
+          await file.handle(event)
+          await baseHandler?.(event, state)
+        }
+      }
+    }
+
+    override async teardown(): Promise<void> {
+      try {
+        await this.heapmarkFile?.finish()
+      } finally {
+        await super.teardown()
+      }
+    }
+  }
+  Object.defineProperty(HeapmarkEnvironment, 'name', { value: `Heapmark${BaseEnvironment.name || 'Environment'}` })
+  return HeapmarkEnvironment as unknown as Base
+}
+
+/** The class in an environment module: its export itself, or its `TestEnvironment` or `default` export. */
+export function environmentClassOf(module: unknown, name: string): JestEnvironmentClass {
+  const candidate = typeof module === 'function' ? module : ((module as { TestEnvironment?: unknown } | null)?.TestEnvironment ?? (module as { default?: unknown } | null)?.default)
+  if (typeof candidate !== 'function') throw new TypeError(`${name} is not a Jest test environment class (nor a module exporting one as TestEnvironment or default)`)
+  return candidate as JestEnvironmentClass
+}
