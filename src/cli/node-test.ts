@@ -1,9 +1,9 @@
+import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import pc from 'picocolors'
 import { resolveOptions } from '../core/options.js'
-import { SPOOL_ENV, createSpoolDir } from '../core/record-spool.js'
-import { reportSpool } from '../core/report/spool-report.js'
+import { openStreamedRun, reportStreamedRun } from '../core/report/streamed-results.js'
 import { prepareRunOutputs } from '../core/run-outputs.js'
 
 /** heapmark's node:test register module, the one of this install (not resolved from the project). */
@@ -19,24 +19,24 @@ export interface NodeTestRun {
 /**
  * `heapmark run -- node --test ...`: node:test has no plugin list, so the wrapper loads heapmark
  * into the test processes itself (`--import`, which node:test passes on to every test process) and
- * reports the run from the spool they write into, after node exits. Only for a `node` command with
- * `--test`: heapmark's module is not forced into other programs' processes (npm, Vitest). Returns
- * undefined for other commands. Throws on bad HEAPMARK_* options, before any test runs.
+ * reports the run from the result channel they send to, after node exits. Only for a `node`
+ * command with `--test`: heapmark's module is not forced into other programs' processes (npm,
+ * Vitest, Jest). Returns undefined for other commands. Throws on bad HEAPMARK_* options, before any
+ * test runs.
  */
-export function prepareNodeTestRun(command: string[], env: NodeJS.ProcessEnv, tempDir: string): NodeTestRun | undefined {
+export function prepareNodeTestRun(command: string[], env: NodeJS.ProcessEnv): NodeTestRun | undefined {
   const [file, ...args] = command
   if (!file || !isNodeBinary(file) || !hasTestFlag(args)) return undefined
   const rootDir = process.cwd()
   const options = prepareRunOutputs(resolveOptions({}, env), rootDir)
   if (!options.enabled) return undefined
-  // Inside the wrapper's own temporary directory, which it removes however the run ends.
-  const spoolDir = createSpoolDir(tempDir)
-  env[SPOOL_ENV] = spoolDir
+  const run = openStreamedRun(options, { name: 'node:test', version: process.version }, rootDir, env)
+  // However the run ends (the command may not even start).
+  process.once('exit', () => rmSync(run.dir, { recursive: true, force: true }))
   return {
     args: [`--import=${REGISTER_URL}`, ...args],
     async finish() {
-      const output = { log: (text: string) => console.log(text), warn: (text: string) => console.warn(text), color: pc.isColorSupported }
-      await reportSpool(spoolDir, options, output, { runner: { name: 'node:test', version: process.version }, rootDir })
+      await reportStreamedRun(run, { log: (text) => console.log(text), warn: (text) => console.warn(text), color: pc.isColorSupported })
     },
   }
 }

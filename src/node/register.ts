@@ -4,7 +4,7 @@
  * one process with --test-isolation=none). Does nothing unless heapmark is switched on (HEAPMARK=1,
  * or `heapmark run`); options come from HEAPMARK_* variables only, as node:test has no config file.
  * The end-of-run report comes from heapmark's reporter (`--test-reporter=heapmark/node/reporter`)
- * or from `heapmark run`, which read what the test processes leave in the run's spool.
+ * or from `heapmark run`, which read what the test processes send through the run's result channel.
  */
 import { prepareCaptureDir } from '../core/capture/writer.js'
 import { resolveOptions } from '../core/options.js'

@@ -6,54 +6,42 @@
  *     --test-reporter=spec --test-reporter-destination=stdout \
  *     --test-reporter=heapmark/node/reporter --test-reporter-destination=stdout
  *
- * How results get here: test processes append their records to a spool directory (see
- * core/record-spool.ts) that this module creates as it loads, before node:test starts any test
- * process, and names in the environment they inherit. The alternative, `t.diagnostic()` messages
- * through node:test's own event stream, reaches every reporter of the run: `spec` would print each
- * record as an "ℹ heapmark:{…}" line unless heapmark replaced spec. A spool also needs no
- * serialising of results through node:test's child-process protocol and works the same with
- * --test-isolation=none. Under `heapmark run` the spool is the wrapper's, and whichever of the two
- * reports first (this reporter) claims it.
+ * How results get here: through the run's result channel (core/result-channel.ts), which this
+ * module opens as it loads, before node:test starts any test process, and names in the
+ * environment they inherit; each test process sends every test as it ends, then its attribution
+ * (core/report/streamed-results.ts). The alternative, `t.diagnostic()` messages through
+ * node:test's own event stream, reaches every reporter of the run: `spec` would print each record
+ * as an "ℹ heapmark:{…}" line unless heapmark replaced spec. The channel also works the same with
+ * --test-isolation=none. Under `heapmark run` the channel is the wrapper's: this reporter joins it
+ * and, reporting first, claims it.
  */
 import pc from 'picocolors'
-import { resolveOptions, type ResolvedHeapmarkOptions } from '../core/options.js'
-import { SPOOL_ENV, createSpoolDir, removeSpool } from '../core/record-spool.js'
-import { reportSpool } from '../core/report/spool-report.js'
+import { resolveOptions } from '../core/options.js'
+import { closeResultChannel } from '../core/result-channel.js'
+import { openStreamedRun, reportStreamedRun, type StreamedRun } from '../core/report/streamed-results.js'
 import { prepareRunOutputs } from '../core/run-outputs.js'
 import { plural } from '../core/report/numbers.js'
-import { RUNNER_NAME } from './meta.js'
 import { isHeapmarkError } from '../errors.js'
+import { RUNNER_NAME } from './meta.js'
 
 interface TestEvent {
   type: string
   data?: { skip?: unknown; todo?: unknown; details?: { type?: string } }
 }
 
-interface ReporterSetup {
-  options: ResolvedHeapmarkOptions
-  spoolDir: string
-  /** This reporter made the spool (not `heapmark run`), so it removes it too. */
-  ownsSpool: boolean
-}
-
 /**
  * Runs as node:test loads its reporters, before any test process starts: bad options throw here and
- * stop the run with the message, and the spool must exist before test processes copy the
+ * stop the run with the message, and the channel must exist before test processes copy the
  * environment.
  */
-function setUp(): ReporterSetup | undefined {
+function setUp(): StreamedRun | undefined {
   const rootDir = process.cwd()
   const options = resolveOptions({}, process.env)
   if (!options.enabled) return undefined
-  const prepared = prepareRunOutputs(options, rootDir)
-  const existing = process.env[SPOOL_ENV]
-  if (existing) return { options: prepared, spoolDir: existing, ownsSpool: false }
-  const spoolDir = createSpoolDir()
-  process.env[SPOOL_ENV] = spoolDir
-  return { options: prepared, spoolDir, ownsSpool: true }
+  return openStreamedRun(prepareRunOutputs(options, rootDir), { name: RUNNER_NAME, version: process.version }, rootDir)
 }
 
-function setUpOrExit(): ReporterSetup | undefined {
+function setUpOrExit(): StreamedRun | undefined {
   try {
     return setUp()
   } catch (error) {
@@ -65,21 +53,18 @@ function setUpOrExit(): ReporterSetup | undefined {
   }
 }
 
-const setup = setUpOrExit()
+const run = setUpOrExit()
 
 export default async function* heapmarkReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
   let ran = 0
   for await (const event of source) {
     if ((event.type === 'test:pass' || event.type === 'test:fail') && isTestBody(event)) ran++
   }
-  if (!setup) return
+  if (!run) return
   const chunks: string[] = []
   const output = { log: (text: string) => chunks.push(`${text}\n`), color: pc.isColorSupported }
   try {
-    const summary = await reportSpool(setup.spoolDir, setup.options, output, {
-      runner: { name: RUNNER_NAME, version: process.version },
-      rootDir: process.cwd(),
-    })
+    const summary = await reportStreamedRun(run, output)
     if (summary && summary.tests === 0 && ran > 0) {
       chunks.unshift(
         `heapmark: node:test ran ${plural(ran, 'test')} but none was measured: load heapmark into the test processes with ` +
@@ -89,7 +74,7 @@ export default async function* heapmarkReporter(source: AsyncIterable<TestEvent>
   } catch (error) {
     chunks.push(`heapmark: ${(error as Error).message}\n`)
   } finally {
-    if (setup.ownsSpool) removeSpool(setup.spoolDir)
+    if (run.opened) closeResultChannel(run.dir)
   }
   // Other reporters of the run print their end-of-run summary from the same last event: let them
   // finish first, so the memory report comes after the test summary (node:test orders nothing

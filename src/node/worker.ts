@@ -1,11 +1,12 @@
 /**
  * heapmark in a node:test test process (worker side): measures each test body through the core's
- * WorkerSession and sends the results to the reporting process through the run's spool.
+ * WorkerSession and sends the results to the reporting process through the run's result channel.
  */
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ActiveTest } from '../core/measurer.js'
-import { SPOOL_ENV, SpoolWriter, spoolJournalDir } from '../core/record-spool.js'
+import { joinResultChannel, sendResults } from '../core/result-channel.js'
+import type { StreamedBatch, StreamedRunSettings } from '../core/report/streamed-results.js'
 import type { TestState } from '../core/report/model.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import type { TestRecord } from '../core/test-result.js'
@@ -36,8 +37,8 @@ export class NodeTestWorker {
   private readonly seenNames = new Map<string, number>()
   /** Tests with a failed subtest (node:test fails them too). */
   private readonly failedChildren = new WeakSet<ActiveTest>()
-  private spool: SpoolWriter | undefined
-  private spoolChecked = false
+  /** The run's result channel (opened by heapmark's reporter or `heapmark run`); null: none. */
+  private channel: { dir: string; settings: StreamedRunSettings } | null | undefined
   private finishing = false
 
   constructor(
@@ -173,7 +174,7 @@ export class NodeTestWorker {
 
   private report(identity: TestIdentity, state: TestState, record: TestRecord): void {
     this.finished.push({ identity, record })
-    this.spoolWriter()?.write({ kind: 'test', identity: { ...identity, state }, record })
+    this.send({ test: { ...identity, state }, record })
   }
 
   /** Reads the attribution of this process's tests (and writes captures) once they are all over. */
@@ -186,30 +187,38 @@ export class NodeTestWorker {
     // One "file" per process: with process isolation it is the file; with --test-isolation=none
     // the whole run's files share the process, heap and results (named after the first file).
     const file = tests[0]?.identity.file ?? ''
-    this.spoolWriter()?.write({ kind: 'file', file, attributions, retention })
-    this.spool?.close()
+    this.send({ file, attributions, retention })
   }
 
-  private spoolWriter(): SpoolWriter | undefined {
-    // Read late: with --test-isolation=none the reporter that creates the spool loads after us.
-    if (!this.spoolChecked) {
-      this.spoolChecked = true
-      const dir = process.env[SPOOL_ENV]
-      if (dir) {
-        this.spool = new SpoolWriter(dir)
-        this.spool.write({ kind: 'runner', runner: { name: RUNNER_NAME, version: process.version } })
-      }
+  /** Sends a batch to the reporting process, if one opened a channel (with --import alone, none did). */
+  private send(batch: StreamedBatch): void {
+    const channel = this.joinChannel()
+    if (!channel) return
+    try {
+      sendResults(channel.dir, batch)
+    } catch (error) {
+      // The report is lost, but a test that passed must not fail for it: say so once.
+      this.channel = null
+      console.error(`heapmark: cannot send results to the reporting process (${(error as Error).message}); this process's tests will be missing from the report.`)
     }
-    return this.spool
+  }
+
+  private joinChannel(): { dir: string; settings: StreamedRunSettings } | null {
+    // Joined late, at the first test: with --test-isolation=none, the reporter that opens the
+    // channel loads after this module.
+    if (this.channel === undefined) {
+      this.channel = joinResultChannel<StreamedRunSettings>() ?? null
+      if (this.channel) sendResults(this.channel.dir, { runner: { name: RUNNER_NAME, version: process.version } } satisfies StreamedBatch)
+    }
+    return this.channel
   }
 
   private createSession(): WorkerSession {
     // Tells `heapmark run` that heapmark was loaded in the test processes.
     const marker = process.env[RUN_MARKER_ENV]
     if (marker) writeFileSync(marker, `${RUNNER_NAME}\n`)
-    const spool = process.env[SPOOL_ENV]
     return new WorkerSession({
-      settings: workerSessionSettings(this.options, this.rootDir, { name: RUNNER_NAME, version: process.version }, spool ? spoolJournalDir(spool) : undefined),
+      settings: workerSessionSettings(this.options, this.rootDir, { name: RUNNER_NAME, version: process.version }, this.joinChannel()?.settings.journalDir),
       mapPosition: createSourceMapMapper(),
       // node:test's own code runs from node: URLs, never from files.
       isRunnerFile: () => false,

@@ -67,7 +67,7 @@ export const runCommand: Command = {
     env.PATH = [path.resolve('node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter)
     try {
       // node:test has no config to add heapmark to: the wrapper loads it and reports the run.
-      const nodeTest = prepareNodeTestRun(command, env, markerDir)
+      const nodeTest = prepareNodeTestRun(command, env)
       const code = await spawnInherited(command[0]!, nodeTest?.args ?? command.slice(1), env)
       await nodeTest?.finish()
       if (!existsSync(marker)) {
