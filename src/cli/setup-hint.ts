@@ -12,10 +12,20 @@ export function missingAdapterHint(command: readonly string[]): string {
       `  reporters: ['default', 'heapmark/jest/reporter'],`
     )
   }
+  if (looksLikeNodeTest(command)) {
+    // heapmark run loads heapmark into `node --test` itself: no test process started with it.
+    return `heapmark: node ran no test with heapmark loaded, so nothing was measured (did node --test find test files?).`
+  }
   return (
     `heapmark: the test run did not load heapmark's plugin, so nothing was measured. Add it to your config:\n` +
-    `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })`
+    `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })\n` +
+    `For node:test, run node itself through heapmark (heapmark run -- node --test ...), or pass it --import heapmark/node/register.`
   )
+}
+
+/** `node ... --test ...`: the command heapmark run adds heapmark to (see cli/node-test.ts). */
+function looksLikeNodeTest(command: readonly string[]): boolean {
+  return command.length > 0 && /^node(\.exe)?$/i.test(path.basename(command[0]!)) && command.includes('--test')
 }
 
 /** Words that start the actual command: `npx jest`, `node node_modules/jest/bin/jest.js`, `pnpm exec jest`... */

@@ -43,7 +43,12 @@ export class JournalWriter {
 
 /** The main process's side: a folder for this run's journals. */
 export class JournalDir {
-  readonly path = mkdtempSync(path.join(os.tmpdir(), 'heapmark-journal-'))
+  readonly path: string
+
+  /** `dir`: a folder made beforehand (when workers must know it before this side exists). */
+  constructor(dir?: string) {
+    this.path = dir ?? mkdtempSync(path.join(os.tmpdir(), 'heapmark-journal-'))
+  }
 
   /** Every worker's entries, by worker. */
   read(): Map<string, JournalEntry[]> {

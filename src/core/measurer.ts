@@ -44,7 +44,13 @@ export interface MeasurerOptions {
 /** A test being measured. Runner adapters hold it between begin() and end(). */
 export interface ActiveTest {
   readonly key: string
-  /** How many other tests were running in this isolate while this one ran. */
+  /**
+   * The test this one runs inside (a subtest started from its parent's body), if the runner nests
+   * tests. A test's ancestors are part of its context, not concurrent with it: neither counts as
+   * overlapping the other, and the parent's reading includes its subtests.
+   */
+  readonly parent?: ActiveTest
+  /** How many other tests (not ancestors or descendants) were running in this isolate while this one ran. */
   overlapping: number
   readonly startedAt: number
   /** Set by a limit wrapper inside the test body. */
@@ -157,7 +163,7 @@ export class TestMeasurer {
     }
   }
 
-  begin(key: string): ActiveTest {
+  begin(key: string, parent?: ActiveTest): ActiveTest {
     // A retry or repeat of the same test: report the last attempt only, so earlier attempts'
     // samples (still unread) must not flow into the new accumulator.
     if (this.accumulators.has(key)) this.forgetAttempt(key)
@@ -170,12 +176,16 @@ export class TestMeasurer {
     this.fileStart = false
     this.closedRetention = this.retention.observe(this.meter.lastLevel)
     this.retention.started(key, this.meter.lastLevel)
-    for (const other of this.active) other.overlapping++
-    const overlapping = this.active.size
+    let overlapping = 0
+    for (const other of this.active) {
+      if (isAncestor(other, parent)) continue
+      other.overlapping++
+      overlapping++
+    }
     this.workerThreads.begin(key)
     this.gapTests[boundary + 1] = [...this.activeKeys(), key]
     // Last, so heapmark's own bookkeeping above is not part of the test's reading.
-    const test: ActiveTest = { key, overlapping, startedAt: performance.now(), reading: this.meter.start(knownGarbage) }
+    const test: ActiveTest = { key, ...(parent ? { parent } : {}), overlapping, startedAt: performance.now(), reading: this.meter.start(knownGarbage) }
     this.active.add(test)
     return test
   }
@@ -361,6 +371,12 @@ export class TestMeasurer {
   private activeKeys(): string[] {
     return [...this.active].map((t) => t.key)
   }
+}
+
+/** Whether `candidate` is `test` or one of the tests `test` runs inside. */
+export function isAncestor(candidate: ActiveTest, test: ActiveTest | undefined): boolean {
+  for (let current = test; current; current = current.parent) if (current === candidate) return true
+  return false
 }
 
 /**

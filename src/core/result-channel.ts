@@ -14,6 +14,7 @@ import { threadId } from 'node:worker_threads'
 export const RESULT_CHANNEL_ENV = 'HEAPMARK_RESULT_CHANNEL'
 
 const SETTINGS_FILE = 'settings.json'
+const CLAIM_FILE = 'claimed'
 const BATCH_SUFFIX = '.jsonl'
 
 /** Main process: creates the channel, writes the settings workers need and exports its path. */
@@ -39,6 +40,20 @@ export function joinResultChannel<Settings>(env: NodeJS.ProcessEnv = process.env
   } catch {
     // A stale variable (e.g. inherited by a process started after the run ended): not our run.
     return undefined
+  }
+}
+
+/**
+ * Main process: claims the channel's results for reporting; true for the first caller only (an
+ * exclusive create), so when two readers could report one run (node:test's reporter inside
+ * `heapmark run`), the run is reported once.
+ */
+export function claimResultChannel(dir: string): boolean {
+  try {
+    closeSync(openSync(path.join(dir, CLAIM_FILE), 'wx'))
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -3,7 +3,7 @@ import { createCapture } from './capture/create.js'
 import { captureFileName, writeCapture } from './capture/writer.js'
 import type { PositionMapper } from './frames.js'
 import { checkMemoryLimit } from './limits.js'
-import { TestMeasurer, type ActiveTest } from './measurer.js'
+import { TestMeasurer, isAncestor, type ActiveTest } from './measurer.js'
 import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../errors.js'
@@ -90,6 +90,8 @@ export class WorkerSession {
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
   private readonly journal: JournalWriter | undefined
+  /** Tests whose body is running. */
+  private readonly running = new Set<ActiveTest>()
 
   constructor(options: WorkerSessionOptions) {
     this.settings = options.settings
@@ -120,28 +122,40 @@ export class WorkerSession {
     state.rebaseline = (test) => measurer.rebaseline(test)
   }
 
-  /** Call as the test body starts (after hooks), with the runner's test id. */
-  startTest(id: string, identity?: TestIdentity): ActiveTest {
-    const state = getWorkerState()
-    const active = this.measurer.begin(id)
+  /**
+   * Call as the test body starts (after hooks), with the runner's test id. `parent`: the running
+   * test this one is nested in (a subtest started from its body), for runners that nest tests.
+   */
+  startTest(id: string, identity?: TestIdentity, parent?: ActiveTest): ActiveTest {
+    const active = this.measurer.begin(id, parent)
     if (this.journal) {
       const closed = this.measurer.closedRetention
       if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
       this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
     }
-    state.running++
-    state.current = state.running === 1 ? active : undefined
+    this.running.add(active)
+    this.publishRunning()
     return active
   }
 
   /** Call as the body ends, whether it passed or threw; the record goes to the main process. */
   endTest(active: ActiveTest): TestRecord {
-    const state = getWorkerState()
-    state.running--
-    if (state.current === active) state.current = undefined
+    this.running.delete(active)
+    this.publishRunning()
     const record = toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
     this.journal?.write({ end: active.key, peak: record.peakBytes })
     return record
+  }
+
+  /**
+   * Tells the limit wrappers which test body is running: the innermost tests (a parent running
+   * only its subtest counts once, as the subtest), and `current` when exactly one is.
+   */
+  private publishRunning(): void {
+    const state = getWorkerState()
+    const innermost = [...this.running].filter((test) => ![...this.running].some((other) => other !== test && isAncestor(test, other)))
+    state.running = innermost.length
+    state.current = innermost.length === 1 ? innermost[0] : undefined
   }
 
   /**
@@ -220,5 +234,7 @@ export class WorkerSession {
  * take Node's data, so heapmark then measures peaks and totals only.
  */
 export function usesNodeHeapProf(): boolean {
-  return /--heap-prof\b/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))
+  // Exactly the flag: Node 24's test runner passes every option to its test processes, among them
+  // `--heap-prof-interval=524288`, which does not turn the profiler on.
+  return /(^|\s)--heap-prof(?![-\w])/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))
 }

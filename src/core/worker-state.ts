@@ -17,9 +17,9 @@ export interface LeakProbe {
 export interface WorkerState {
   /** heapmark is measuring this run. */
   enabled: boolean
-  /** The test whose body is running, if exactly one is. */
+  /** The test whose body is running, if exactly one is (a subtest, not the parent it runs in). */
   current: ActiveTest | undefined
-  /** Tests running right now in this isolate. */
+  /** Tests running right now in this isolate; a parent and the subtest it runs count once. */
   running: number
   /** Set by the runner adapter once it measures. */
   leakProbe: LeakProbe | undefined

@@ -90,7 +90,8 @@ export interface FixtureRun {
 export interface RunFixtureOptions {
   /** Merged over the scrubbed environment; a value here wins (e.g. FORCE_COLOR, HEAPMARK_*). */
   env?: Record<string, string>
-  command?: 'vitest' | 'heapmark'
+  /** 'node': `args` go to the env's Node binary itself (node:test runs). */
+  command?: 'vitest' | 'heapmark' | 'node'
   timeoutMs?: number
 }
 
@@ -108,7 +109,7 @@ export function config(pluginOptions = '', testOptions = '{}'): string {
 }
 
 /**
- * Run `vitest <args>` (or `heapmark <args>`) in a fresh copy of a fixture.
+ * Run `vitest <args>` (or `heapmark <args>`, or `node <args>`) in a fresh copy of a fixture.
  * @param files a folder name under test/fixtures/projects/, or an inline map path → content.
  *   Fixtures bring their own vitest.config.*; nothing is added except a package.json
  *   (`"type": "module"`) when absent, so the Vite cache and module format stay inside the fixture.
@@ -126,7 +127,8 @@ async function runInDir(dir: string, args: string[], opts: RunFixtureOptions): P
     ? join(env.heapmarkCopy, 'dist/cli/bin.js')
     : join(env.envDir, 'node_modules/vitest/vitest.mjs')
   const started = performance.now()
-  const result = await spawnWithTimeout(env.node, [bin, ...args], dir, childEnv(opts.env), opts.timeoutMs ?? 90_000)
+  const argv = opts.command === 'node' ? args : [bin, ...args]
+  const result = await spawnWithTimeout(env.node, argv, dir, childEnv(opts.env), opts.timeoutMs ?? 90_000)
   return {
     ...result,
     dir,

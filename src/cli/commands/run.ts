@@ -9,6 +9,7 @@ import type { Command } from '../main.js'
 
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
 import { missingAdapterHint } from '../setup-hint.js'
+import { prepareNodeTestRun } from '../node-test.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
@@ -65,7 +66,10 @@ export const runCommand: Command = {
     // Find the project's own runner binary first, as npm scripts do.
     env.PATH = [path.resolve('node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter)
     try {
-      const code = await spawnInherited(command[0]!, command.slice(1), env)
+      // node:test has no config to add heapmark to: the wrapper loads it and reports the run.
+      const nodeTest = prepareNodeTestRun(command, env)
+      const code = await spawnInherited(command[0]!, nodeTest?.args ?? command.slice(1), env)
+      await nodeTest?.finish()
       if (!existsSync(marker)) {
         console.error(missingAdapterHint(command))
         return code === 0 ? 1 : code

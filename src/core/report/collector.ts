@@ -32,14 +32,17 @@ export class ReportCollector {
   private results: TestMemoryResult[] = []
   private readonly byId = new Map<string, TestMemoryResult>()
   private workers = new Map<string, TimelinePoint[]>()
-  private readonly journals = new JournalDir()
+  private readonly journals: JournalDir
 
   constructor(
     private readonly options: ResolvedHeapmarkOptions,
     private readonly runner: () => { name: string; version: string },
     /** The project root: the default history file lives under it. */
     private readonly rootDir: () => string = () => process.cwd(),
+    /** An existing folder the workers were told to keep their journals in (default: a new one). */
+    journalDir?: string,
   ) {
+    this.journals = new JournalDir(journalDir)
     process.once('exit', () => this.journals.remove())
   }
 

@@ -8,5 +8,10 @@ describe('heapmark run: the set-up hint for the runner the command starts', () =
 
   it.each([['vitest', 'run'], ['npx', 'vitest'], ['npm', 'test'], ['vitest', '--testNamePattern', 'jest']])('Vitest otherwise: %s', (...command) => {
     expect(missingAdapterHint(command)).toContain("import { heapmark } from 'heapmark/vitest'")
+    expect(missingAdapterHint(command)).toContain('--import heapmark/node/register')
+  })
+
+  it.each([['node', '--test'], ['/usr/bin/node', '--test-concurrency=2', '--test', 'test/']])('node:test: %s', (...command) => {
+    expect(missingAdapterHint(command)).toContain('node ran no test with heapmark loaded')
   })
 })

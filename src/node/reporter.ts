@@ -1,0 +1,90 @@
+/**
+ * heapmark's node:test reporter (the process that runs `node --test`): prints the end-of-run memory
+ * report and writes the JSON report. Use it next to a reporter for the tests themselves:
+ *
+ *   node --import heapmark/node/register --test \
+ *     --test-reporter=spec --test-reporter-destination=stdout \
+ *     --test-reporter=heapmark/node/reporter --test-reporter-destination=stdout
+ *
+ * How results get here: through the run's result channel (core/result-channel.ts), which this
+ * module opens as it loads, before node:test starts any test process, and names in the
+ * environment they inherit; each test process sends every test as it ends, then its attribution
+ * (core/report/streamed-results.ts). The alternative, `t.diagnostic()` messages through
+ * node:test's own event stream, reaches every reporter of the run: `spec` would print each record
+ * as an "ℹ heapmark:{…}" line unless heapmark replaced spec. The channel also works the same with
+ * --test-isolation=none. Under `heapmark run` the channel is the wrapper's: this reporter joins it
+ * and, reporting first, claims it.
+ */
+import pc from 'picocolors'
+import { resolveOptions } from '../core/options.js'
+import { closeResultChannel } from '../core/result-channel.js'
+import { openStreamedRun, reportStreamedRun, type StreamedRun } from '../core/report/streamed-results.js'
+import { prepareRunOutputs } from '../core/run-outputs.js'
+import { plural } from '../core/report/numbers.js'
+import { isHeapmarkError } from '../errors.js'
+import { RUNNER_NAME } from './meta.js'
+
+interface TestEvent {
+  type: string
+  data?: { skip?: unknown; todo?: unknown; details?: { type?: string } }
+}
+
+/**
+ * Runs as node:test loads its reporters, before any test process starts: bad options throw here and
+ * stop the run with the message, and the channel must exist before test processes copy the
+ * environment.
+ */
+function setUp(): StreamedRun | undefined {
+  const rootDir = process.cwd()
+  const options = resolveOptions({}, process.env)
+  if (!options.enabled) return undefined
+  return openStreamedRun(prepareRunOutputs(options, rootDir), { name: RUNNER_NAME, version: process.version }, rootDir)
+}
+
+function setUpOrExit(): StreamedRun | undefined {
+  try {
+    return setUp()
+  } catch (error) {
+    if (!isHeapmarkError(error)) throw error
+    // Before any test process starts: stop the run with the message alone (a stack would only
+    // point into heapmark).
+    process.stderr.write(`heapmark: ${error.message}\n`)
+    process.exit(1)
+  }
+}
+
+const run = setUpOrExit()
+
+export default async function* heapmarkReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
+  let ran = 0
+  for await (const event of source) {
+    if ((event.type === 'test:pass' || event.type === 'test:fail') && isTestBody(event)) ran++
+  }
+  if (!run) return
+  const chunks: string[] = []
+  const output = { log: (text: string) => chunks.push(`${text}\n`), color: pc.isColorSupported }
+  try {
+    const summary = await reportStreamedRun(run, output)
+    if (summary && summary.tests === 0 && ran > 0) {
+      chunks.unshift(
+        `heapmark: node:test ran ${plural(ran, 'test')} but none was measured: load heapmark into the test processes with ` +
+          '`node --import heapmark/node/register --test ...`, or run `heapmark run -- node --test ...`\n',
+      )
+    }
+  } catch (error) {
+    chunks.push(`heapmark: ${(error as Error).message}\n`)
+  } finally {
+    if (run.opened) closeResultChannel(run.dir)
+  }
+  // Other reporters of the run print their end-of-run summary from the same last event: let them
+  // finish first, so the memory report comes after the test summary (node:test orders nothing
+  // between reporters; this is what keeps the report last in practice).
+  await new Promise((resolve) => setImmediate(resolve))
+  if (chunks.length > 0) yield chunks.join('')
+}
+
+/** A test that ran a body of the user's: not a suite, a skipped test or a todo test. */
+function isTestBody(event: TestEvent): boolean {
+  const data = event.data
+  return data?.details?.type !== 'suite' && !data?.skip && !data?.todo
+}
