@@ -1,6 +1,6 @@
 // heapmark benchmark: run-time overhead on a realistic suite and accuracy of reported peaks.
 //
-//   npm run bench                      # builds, then: node bench/run.mjs
+//   npm run bench                      # builds, then: node bench/run.mjs, bench/jest.mjs, bench/node-test.mjs
 //   node bench/run.mjs --rounds 5      # fewer rounds (first round is a discarded warm-up)
 //   node bench/run.mjs --quick         # fewer rounds for the extra sampling intervals and the third-party suite
 //   node bench/run.mjs --only zod      # one section (or several, comma-separated):

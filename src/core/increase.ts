@@ -62,7 +62,7 @@ export function increaseFailure(
     `to ${formatSize(record.peakBytes)}${share}; --fail-on-increase allows +${formatSize(check.allowedBytes)} (tolerance ${formatTolerance(tolerance)}, never under ${formatSize(INCREASE_NOISE_FLOOR_BYTES)}).`
   const lines: string[] = []
   const sites = attribution?.sites ?? []
-  if (sites.length > 0) lines.push(`Biggest allocating sites now:\n${formatSites(sites.slice(0, 3), stacks).replace(/^ +/gm, (m) => m.slice(4))}`)
+  if (sites.length > 0) lines.push(formatSites(sites.slice(0, 3), stacks).replace(/^ +/gm, (m) => m.slice(4)))
   lines.push(`History: ${historyFile}. A passing run records the new peak as the baseline.`)
   return new MemoryIncreaseError(summary, lines.join('\n'))
 }

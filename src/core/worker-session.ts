@@ -13,6 +13,7 @@ import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseToler
 import type { ResolvedHeapmarkOptions } from './options.js'
 import type { FileRetention } from './retention.js'
 import { JournalWriter } from './journal.js'
+import { usesNodeHeapProf } from './node-flags.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -227,14 +228,4 @@ export class WorkerSession {
       }
     }
   }
-}
-
-/**
- * Node's --heap-prof owns V8's one sampling heap profiler: starting or reading ours would silently
- * take Node's data, so heapmark then measures peaks and totals only.
- */
-export function usesNodeHeapProf(): boolean {
-  // Exactly the flag: Node 24's test runner passes every option to its test processes, among them
-  // `--heap-prof-interval=524288`, which does not turn the profiler on.
-  return /(^|\s)--heap-prof(?![-\w])/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))
 }

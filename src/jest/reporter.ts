@@ -15,7 +15,7 @@ import { prepareCaptureDir } from '../core/capture/writer.js'
 import { historyPathFor } from '../core/history.js'
 import { prepareOutputFile } from '../core/output-file.js'
 import { isHeapmarkError } from '../errors.js'
-import { usesNodeHeapProf } from '../core/worker-session.js'
+import { usesNodeHeapProf } from '../core/node-flags.js'
 import { loadedJestModule } from './jest-modules.js'
 import type { JestFileBatch, JestRunSettings } from './run-settings.js'
 

@@ -8,6 +8,7 @@ import type { ProvidedSettings } from './meta.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import { prepareCaptureDir } from '../core/capture/writer.js'
 import { prepareOutputFile } from '../core/output-file.js'
+import { usesNodeHeapProf } from '../core/node-flags.js'
 import { historyPathFor } from '../core/history.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
@@ -55,10 +56,9 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       project.config.runner = RUNNER_PATH
       const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
       for (const config of configs) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
-      const heapProf = heapProfFlag([...(project.config.execArgv ?? []), ...process.execArgv, process.env.NODE_OPTIONS ?? ''])
-      if (heapProf) {
+      if (usesNodeHeapProf([...(project.config.execArgv ?? []), ...process.execArgv, process.env.NODE_OPTIONS ?? ''])) {
         vitest.logger.warn(
-          `heapmark: ${heapProf} is on. V8 has one sampling heap profiler per process and Node's ${heapProf} uses it, so heapmark leaves it alone: ` +
+          "heapmark: --heap-prof is on. V8 has one sampling heap profiler per process and Node's --heap-prof uses it, so heapmark leaves it alone: " +
             'peaks and totals are measured, allocation sites are not, and limitLeaks cannot run.',
         )
       }
@@ -67,8 +67,4 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
       if (marker) writeFileSync(marker, 'vitest\n')
     },
   }
-}
-
-function heapProfFlag(args: string[]): string | undefined {
-  return args.join(' ').match(/--heap-prof\b/)?.[0]
 }
