@@ -100,16 +100,14 @@ export interface TestMeasurement {
  * forces a full GC, so adapters do it once per file, or at once for a test with a limit.
  */
 export class TestMeasurer {
+  /** The earlier test whose retention the last begin() (or takeFileRetention()) measured. */
+  closedRetention: { key: string; retention: TestRetention } | undefined
+  /** Why allocation sampling is off in this worker, if it is (besides --heap-prof). */
+  samplingUnavailable: string | undefined
   private readonly meter = new MemoryMeter()
   private readonly retention = new RetentionTracker()
   /** No test of the current file has started yet. */
   private fileStart = true
-  /** The earlier test whose retention the last begin() measured. */
-  closedRetention: { key: string; retention: TestRetention } | undefined
-  /** Live memory (upper bound) as the last test started. */
-  get lastLevelBytes(): number {
-    return this.meter.lastLevel.bytes
-  }
   private readonly preciseRetention: boolean
   private readonly gc = getGc()
   private leakExternalBase = 0
@@ -143,8 +141,10 @@ export class TestMeasurer {
     }
   }
 
-  /** Why allocation sampling is off in this worker, if it is (besides --heap-prof). */
-  samplingUnavailable: string | undefined
+  /** Live memory (upper bound) as the last test started. */
+  get lastLevelBytes(): number {
+    return this.meter.lastLevel.bytes
+  }
 
   /**
    * heapmark failing to open the inspector must not fail the user's tests: peaks and totals need
