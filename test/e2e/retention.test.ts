@@ -5,28 +5,17 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest'
 import { config, matrix, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { BLOCK, CACHE_TEST_FILE } from '../helpers/retention-fixtures.js'
 import { MiB, readReport } from '../helpers/report.js'
 
-const block = `const block = (mib: number) => new Array(Math.round((mib * 1024 * 1024) / 8)).fill(1)`
 
 const files = {
   'vitest.config.ts': config("{ enabled: true, json: 'report.json', mostAllocations: 0 }", "{ include: ['*.test.ts'] }"),
-  // Test 3 of 10 pushes 5 MiB into a module-level array; every test makes 2 MiB of garbage.
-  'cache.test.ts': `import { expect, test } from 'vitest'
-${block}
-const cache: number[][] = []
-for (let i = 1; i <= 10; i++) {
-  test('test ' + i, () => {
-    const scratch = block(2)
-    if (i === 3) cache.push(block(5))
-    expect(scratch.length).toBeGreaterThan(0)
-  })
-}
-`,
+  'cache.test.ts': CACHE_TEST_FILE,
   // Every second test leaves a listener whose closure holds 3 MiB.
   'listeners.test.ts': `import { EventEmitter } from 'node:events'
 import { expect, test } from 'vitest'
-${block}
+${BLOCK}
 const bus = new EventEmitter()
 for (let i = 1; i <= 6; i++) {
   test('listener ' + i, () => {
@@ -41,7 +30,7 @@ for (let i = 1; i <= 6; i++) {
 const clean = {
   'vitest.config.ts': config("{ enabled: true, json: 'report.json' }"),
   'clean.test.ts': `import { expect, test } from 'vitest'
-${block}
+${BLOCK}
 for (let i = 1; i <= 10; i++) test('clean ' + i, () => { expect(block(i % 3 + 1).length).toBeGreaterThan(0) })
 `,
 }
@@ -112,7 +101,7 @@ describe(`the OOM culprit (${matrix.name})`, () => {
     const run = await runFixture({
       'vitest.config.ts': config("{ enabled: true, json: 'report.json' }", "{ pool: 'forks', execArgv: ['--max-old-space-size=96'] }"),
       'oom.test.ts': `import { expect, test } from 'vitest'
-${block}
+${BLOCK}
 const kept: number[][] = []
 test('innocent 1', () => { expect(block(4).length).toBeGreaterThan(0) })
 test('keeps a lot', () => { kept.push(block(40)); expect(kept).toHaveLength(1) })

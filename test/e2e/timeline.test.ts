@@ -13,27 +13,17 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import type { MemoryReport } from '../../src/core/report/model.js'
 import type { TimelineData } from '../../src/reporters/timeline.js'
 import { config, matrix, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { BLOCK, CACHE_TEST_FILE } from '../helpers/retention-fixtures.js'
 import { MiB } from '../helpers/report.js'
 
 const CHROMIUM = '/usr/bin/chromium'
-const block = `const block = (mib: number) => new Array(Math.round((mib * 1024 * 1024) / 8)).fill(1)`
 
 const files = {
   // One worker runs both files (isolate: false reuses it), so its line crosses a file boundary.
   'vitest.config.ts': config('{}', "{ include: ['*.test.ts'], isolate: false, maxWorkers: 1 }"),
-  'cache.test.ts': `import { expect, test } from 'vitest'
-${block}
-const cache: number[][] = []
-for (let i = 1; i <= 10; i++) {
-  test('test ' + i, () => {
-    const scratch = block(2)
-    if (i === 3) cache.push(block(5))
-    expect(scratch.length).toBeGreaterThan(0)
-  })
-}
-`,
+  'cache.test.ts': CACHE_TEST_FILE,
   'clean.test.ts': `import { expect, test } from 'vitest'
-${block}
+${BLOCK}
 for (let i = 1; i <= 4; i++) test('clean ' + i, () => { expect(block(2).length).toBeGreaterThan(0) })
 `,
 }
