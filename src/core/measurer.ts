@@ -32,8 +32,14 @@ export interface MeasurerOptions {
   maxSites?: number
   /** Keep each test's samples with full stacks, for capture files. */
   captures?: boolean
-  /** Run a full GC before every test, so each test's retained memory is measured on its own. */
+  /**
+   * Run a full GC before every test, so each test's retained memory is measured on its own, and
+   * sample each test in a live-only window to name the allocation sites still holding it. V8 has
+   * one sampling profiler, so allocation sites of what tests allocated are then not read.
+   */
   preciseRetention?: boolean
+  /** Files of the runner itself: what they keep alive is not a test's. */
+  isRunnerFile?: (file: string) => boolean
   /**
    * Sample allocations at all. False when something else owns V8's one sampling heap profiler
    * (Node's --heap-prof): starting or reading ours would silently take Node's data.
@@ -83,6 +89,9 @@ export interface LeakedLocation {
   workerThread?: number
 }
 
+/** Allocation sites kept per test in precise retention mode. */
+const RETAINED_SITES_KEPT = 5
+
 /** Frames kept per leaked location: enough to tell callers apart and show them. */
 const LEAK_STACK_DEPTH = 32
 
@@ -109,11 +118,16 @@ export class TestMeasurer {
   /** No test of the current file has started yet. */
   private fileStart = true
   private readonly preciseRetention: boolean
+  /** Precise retention: the sampler, used for one live-only window per test instead of attribution. */
+  private readonly retainedSampler: HeapSampler | undefined
+  /** The test whose live-only window is open. */
+  private retainedWindowKey: string | undefined
+  private readonly isRunnerFile: (file: string) => boolean
   private readonly gc = getGc()
   private leakExternalBase = 0
   private leakWindowStart = 0
   private readonly workerThreads = new WorkerThreadsMeter()
-  private readonly sampler: HeapSampler | undefined
+  private readonly sampler: HeapSampler | undefined = undefined
   private readonly settings: AttributionSettings
   private readonly active = new Set<ActiveTest>()
   /** Tests running in each gap between boundaries of the current sampling session. */
@@ -128,9 +142,16 @@ export class TestMeasurer {
   private readonly readKeys = new Set<string>()
 
   constructor(options: MeasurerOptions) {
-    this.sampler = options.sampling === false ? undefined : this.openSampler(options.samplingInterval)
-    this.maxSites = options.maxSites ?? 10
+    const sampler = options.sampling === false ? undefined : this.openSampler(options.samplingInterval)
     this.preciseRetention = options.preciseRetention === true
+    this.isRunnerFile = options.isRunnerFile ?? (() => false)
+    if (this.preciseRetention && sampler) {
+      sampler.stop() // the attribution session it opened with: precise mode samples survivors instead
+      this.retainedSampler = sampler
+    } else {
+      this.sampler = sampler
+    }
+    this.maxSites = options.maxSites ?? 10
     this.settings = {
       interval: options.samplingInterval,
       depth: Math.max(1, options.stacks),
@@ -172,10 +193,15 @@ export class TestMeasurer {
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
     // A file's first test starts on a full GC: whatever the previous file released would otherwise
     // sit in its start level (an upper bound), hiding what the test itself keeps.
+    this.readRetainedSites()
     const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention || this.fileStart)
     this.fileStart = false
     this.closedRetention = this.retention.observe(this.meter.lastLevel)
     this.retention.started(key, this.meter.lastLevel)
+    if (this.retainedSampler && this.active.size === 0) {
+      this.retainedSampler.startLiveSession(this.settings.interval)
+      this.retainedWindowKey = key
+    }
     let overlapping = 0
     for (const other of this.active) {
       if (isAncestor(other, parent)) continue
@@ -249,6 +275,7 @@ export class TestMeasurer {
   takeFileRetention(): FileRetention {
     this.closedRetention = undefined
     this.fileStart = true
+    this.readRetainedSites()
     if (this.retention.windowOpen) {
       this.meter.settle(0, false, this.preciseRetention)
       this.closedRetention = this.retention.observe(this.meter.lastLevel)
@@ -264,9 +291,11 @@ export class TestMeasurer {
     if (!this.sampler) {
       throw new HeapmarkError(
         'HEAPMARK_LIMIT_MISUSE',
-        this.samplingUnavailable
-          ? `limitLeaks() cannot run: heapmark could not open V8's sampling heap profiler in this worker (${this.samplingUnavailable}).`
-          : "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.",
+        this.retainedSampler
+          ? "limitLeaks() cannot run with preciseRetention on: both need V8's one sampling heap profiler (precise retention already names what each test keeps alive)."
+          : this.samplingUnavailable
+            ? `limitLeaks() cannot run: heapmark could not open V8's sampling heap profiler in this worker (${this.samplingUnavailable}).`
+            : "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.",
       )
     }
     this.distribute(this.sampler.stop())
@@ -292,6 +321,19 @@ export class TestMeasurer {
     // pay for it when external memory seems to have grown.
     let externalLeak = process.memoryUsage().external - this.leakExternalBase
     if (externalLeak > 0) externalLeak = settledExternal(this.gc) - this.leakExternalBase
+    const result = this.survivorLocations(samples, parents, decodeLive, isRunnerFile)
+    // Buffer/ArrayBuffer contents are invisible to the sampler: measured as a whole, after GC.
+    if (externalLeak > 0) result.push({ frames: [], bytes: externalLeak, count: 0, external: true })
+    return result.sort((a, b) => b.bytes - a.bytes)
+  }
+
+  /** Samples still alive after a live-only session's read, grouped by allocating stack. */
+  private survivorLocations(
+    samples: CollectedSamples['samples'],
+    parents: Map<number, ProfileNode>,
+    decode: ReturnType<typeof createSampleDecoder>,
+    isRunnerFile: (file: string) => boolean,
+  ): LeakedLocation[] {
     const locations = new Map<string, LeakedLocation>()
     for (const sample of samples) {
       if (this.settings.isOwnAllocation(sample.node, parents)) continue
@@ -300,7 +342,7 @@ export class TestMeasurer {
       // What the runner itself keeps (assertion state, task results) is not the test's leak.
       if (allocator && isRunnerFile(allocator.file)) continue
       const key = frames.map((f) => `${f.file}:${f.line}:${f.column}:${f.functionName}`).join('|')
-      const { count } = decodeLive(sample.size)
+      const { count } = decode(sample.size)
       const location = locations.get(key)
       if (location) {
         location.bytes += sample.size
@@ -309,10 +351,21 @@ export class TestMeasurer {
         locations.set(key, { frames, bytes: sample.size, count, external: false })
       }
     }
-    const result = [...locations.values()]
-    // Buffer/ArrayBuffer contents are invisible to the sampler: measured as a whole, after GC.
-    if (externalLeak > 0) result.push({ frames: [], bytes: externalLeak, count: 0, external: true })
-    return result.sort((a, b) => b.bytes - a.bytes)
+    return [...locations.values()]
+  }
+
+  /**
+   * Precise retention's live window: what the window's test allocated that is still alive now
+   * (the read forces a full GC), by stack. Starts nothing: begin() opens the next window.
+   */
+  private readRetainedSites(): void {
+    const key = this.retainedWindowKey
+    if (!this.retainedSampler || key === undefined) return
+    this.retainedWindowKey = undefined
+    const { samples, parents } = this.retainedSampler.stop()
+    const locations = this.survivorLocations(samples, parents, createSampleDecoder(this.settings.interval), this.isRunnerFile)
+    const sites = locations.sort((a, b) => b.bytes - a.bytes).slice(0, RETAINED_SITES_KEPT)
+    this.retention.setSites(key, sites.map(({ frames, bytes, count }) => ({ frames: frames.slice(0, this.settings.depth), bytes: Math.round(bytes), count: Math.round(count) })))
   }
 
   private distribute({ samples, parents, confirmedBoundaries }: CollectedSamples): void {

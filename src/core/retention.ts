@@ -1,4 +1,5 @@
 import { threadId } from 'node:worker_threads'
+import type { AllocationSite } from './report/model.js'
 
 /**
  * Memory a test left reachable after it finished: live memory (measured right after a full GC,
@@ -18,6 +19,8 @@ export interface TestRetention {
   retainedBytes: number
   /** The start level came from a full GC too (otherwise the figure is a lower bound, within 1 MiB). */
   exact: boolean
+  /** Precise mode: the allocation sites of what the test allocated that was still alive, biggest first. */
+  sites?: AllocationSite[]
 }
 
 /** Live memory of this worker after a test (upper bound unless `exact`). */
@@ -51,6 +54,13 @@ export class RetentionTracker {
     return this.window.length > 0
   }
 
+  /** Sites read for a test's live window (precise mode); they join its retention when it is measured. */
+  private readonly pendingSites = new Map<string, AllocationSite[]>()
+
+  setSites(key: string, sites: AllocationSite[]): void {
+    this.pendingSites.set(key, sites)
+  }
+
   /** A test starts on this settled level. */
   started(key: string, level: Level): void {
     this.starts.set(key, level)
@@ -71,7 +81,9 @@ export class RetentionTracker {
     const last = this.window.at(-1)
     this.timeline.push({ ...(last ? { after: last.key } : {}), bytes: level.bytes, exact: level.exact })
     if (!level.exact || !last) return undefined
-    const retention = { retainedBytes: level.bytes - last.start.bytes, exact: last.start.exact }
+    const sites = this.pendingSites.get(last.key)
+    this.pendingSites.clear()
+    const retention: TestRetention = { retainedBytes: level.bytes - last.start.bytes, exact: last.start.exact, ...(sites ? { sites } : {}) }
     this.tests[last.key] = retention
     this.window = []
     return { key: last.key, retention }

@@ -98,6 +98,9 @@ export class WorkerSession {
     this.settings = options.settings
     this.loadSourceMaps = options.loadSourceMaps ?? (async () => undefined)
     this.journal = options.settings.journalDir ? new JournalWriter(options.settings.journalDir) : undefined
+    // Precise retention reads a profile as each test starts, synchronously: have the source maps
+    // ready by then (loading starts now, long before the file's second test).
+    if (options.settings.preciseRetention) void this.loadSourceMaps().catch(() => undefined)
     const measurer = new TestMeasurer({
       samplingInterval: options.settings.samplingInterval,
       stacks: options.settings.stacks,
@@ -106,6 +109,7 @@ export class WorkerSession {
       captures: options.settings.binPath !== undefined,
       sampling: !usesNodeHeapProf(),
       preciseRetention: options.settings.preciseRetention,
+      isRunnerFile: options.isRunnerFile,
     })
     this.measurer = measurer
     const state = getWorkerState()

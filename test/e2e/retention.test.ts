@@ -93,6 +93,23 @@ describe(`retained memory per test (${matrix.name})`, () => {
     // Every test but the first of each file has its own exact figure.
     const measured = report.tests.filter((t) => t.retained?.exact)
     expect(measured.length).toBeGreaterThanOrEqual(14)
+    // ...and the allocation sites still holding it: the block the test pushed into the cache.
+    expect(test3.sites?.[0]).toMatchObject({ frames: [{ functionName: 'block', file: 'cache.test.ts', line: 2 }] })
+    expect(test3.sites![0]!.bytes).toBeGreaterThan(4.5 * MiB)
+    expect(report.test('listener 4').retained!.sites?.[0]?.frames[0]).toMatchObject({ functionName: 'block', file: 'listeners.test.ts', line: 3 })
+    const section = precise.output.slice(precise.output.indexOf('Memory retained across tests'))
+    expect(section).toMatch(/\+(4\.[5-9]|5\.[0-4]) MiB {2}cache\.test\.ts > test 3\n +- block at cache\.test\.ts:2 -> (4\.[5-9]|5\.[0-4]) MiB/)
+    // V8's one sampling profiler serves the survivors here, so the tests' own allocation sites are not read.
+    expect(report.test('cache.test.ts > test 3').sampled).toBe(false)
+  })
+
+  test('precise mode and limitLeaks exclude each other, and say so', async () => {
+    const run = await runFixture({
+      'vitest.config.ts': config("{ enabled: true, preciseRetention: true }"),
+      'leak.test.ts': `import { test } from 'vitest'\nimport { limitLeaks } from 'heapmark'\ntest('leak check', limitLeaks('1 MB', () => {}))\n`,
+    }, ['run', '--reporter=default'])
+    expect(run.exitCode).toBe(1)
+    expect(run.output).toContain("limitLeaks() cannot run with preciseRetention on: both need V8's one sampling heap profiler")
   })
 })
 

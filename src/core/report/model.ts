@@ -134,7 +134,12 @@ export interface TestMemoryResult {
    * the level at this test's start. `exact` false: a lower bound, within 1 MiB (see docs). Absent
    * when no full GC ran before the next test (then it kept less than 1 MiB).
    */
-  retained?: { bytes: number; exact: boolean }
+  retained?: {
+    bytes: number
+    exact: boolean
+    /** Precise mode only: where what the test allocated and left alive was allocated, biggest first. */
+    sites?: AllocationSite[]
+  }
   /** The --fail-on-increase verdict, when that option is on and the test has history. */
   increase?: IncreaseResult
   durationMs: number

@@ -73,7 +73,7 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
   if (test.sampled === false) {
-    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), the file did not finish, or --heap-prof was on')}`)
+    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), the file did not finish, --heap-prof or precise retention was on')}`)
   } else {
     const incomplete = test.sampledIncomplete ? '; incomplete: a test boundary was missed, later samples are missing' : ''
     lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim(`(estimated from sampling${incomplete})`)}`)
@@ -99,6 +99,8 @@ function renderRetained(report: MemoryReport, options: TextReportOptions, c: Col
   for (const test of shown) {
     const atLeast = test.retained!.exact ? '' : c.dim(' (at least)')
     lines.push(`${INDENT}${c.bold(`+${formatSize(test.retained!.bytes)}`.padStart(11))}  ${test.name}${atLeast}`)
+    const sites = (test.retained!.sites ?? []).filter((site) => site.bytes >= test.retained!.bytes * 0.05).slice(0, 3)
+    if (sites.length > 0) lines.push(...renderSites(sites, options.stacks, c).slice(1).map((line) => `${INDENT}${line}`))
   }
   if (retaining.length > shown.length) lines.push(c.dim(`${INDENT}... and ${plural(retaining.length - shown.length, 'more test')}`))
   for (const worker of report.workers) {
