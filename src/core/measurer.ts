@@ -191,9 +191,9 @@ export class TestMeasurer {
     this.accumulators.set(key, new AttributionAccumulator(this.settings))
     const boundary = this.sampler?.mark() ?? 0
     // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
+    this.readRetainedSites()
     // A file's first test starts on a full GC: whatever the previous file released would otherwise
     // sit in its start level (an upper bound), hiding what the test itself keeps.
-    this.readRetainedSites()
     const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention || this.fileStart)
     this.fileStart = false
     this.closedRetention = this.retention.observe(this.meter.lastLevel)
