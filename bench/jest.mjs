@@ -6,17 +6,14 @@
 // Builds nothing: it copies the built package (dist/) into bench/.tmp/jest/node_modules/heapmark,
 // as an install lays it out. Jest runs with its own defaults (on 2 cores: in band), from a cache
 // warmed by the first round, so neither variant pays for transforming the suite.
-import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { hasTime, median, ratio, scrubbedEnv, sec, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const jestBin = join(repo, 'node_modules', 'jest', 'bin', 'jest.js')
 const root = join(repo, 'bench', '.tmp', 'jest')
-const TIME = '/usr/bin/time'
-const hasTime = existsSync(TIME)
 
 const argv = process.argv.slice(2)
 const roundsAt = argv.indexOf('--rounds')
@@ -53,43 +50,15 @@ writeFileSync(
 `,
 )
 
-function childEnv(extra) {
-  const env = { ...process.env }
-  for (const key of Object.keys(env)) {
-    if (key === 'CI' || key === 'NODE_OPTIONS' || /^(CLAUDE|AGENT|CODEX|CURSOR|GITHUB_|VITEST|HEAPMARK|JEST)/.test(key)) delete env[key]
-  }
-  return { ...env, NO_COLOR: '1', ...extra }
-}
-
-const timeFile = join(root, 'time.txt')
-
 /** One Jest run: { wall, cpu } in ms (cpu: user+sys of the process tree, null without /usr/bin/time). */
 function runJest(extraEnv) {
-  const args = [jestBin]
-  const command = hasTime ? TIME : process.execPath
-  const commandArgs = hasTime ? ['-o', timeFile, '-f', '%U %S', process.execPath, ...args] : args
-  const start = performance.now()
-  const run = spawnSync(command, commandArgs, { cwd: root, env: childEnv(extraEnv), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  const wall = performance.now() - start
+  const run = timedNode([jestBin], { cwd: root, env: { ...scrubbedEnv(['JEST']), ...extraEnv } })
   if (run.status !== 0) {
     console.error(`bench/jest.mjs: jest failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`)
     process.exit(1)
   }
-  let cpu = null
-  if (hasTime) {
-    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
-    cpu = (user + sys) * 1000
-  }
-  return { wall, cpu, output: run.stderr }
+  return { wall: run.wall, cpu: run.cpu, output: run.stderr }
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-const sec = (ms) => `${(ms / 1000).toFixed(2)}s`
-const ratio = (r) => `${r.toFixed(3)}x`
 
 const variants = [
   { key: 'off', env: {} },

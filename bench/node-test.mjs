@@ -7,12 +7,10 @@
 // three ways, alternating within each round: plain (no heapmark), heapmark's register module
 // loaded but switched off, and switched on with heapmark's reporter (the full path a user gets,
 // report and history included; the text report itself hidden). Plain ESM, no dependencies.
-import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { TIME, hasTime, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 if (!existsSync(join(repo, 'dist', 'node', 'register.js'))) {
@@ -38,50 +36,16 @@ const suiteRoot = join(workRoot, 'suite')
 cpSync(join(repo, 'bench', 'fixtures', 'node-suite'), suiteRoot, { recursive: true })
 writeFileSync(join(workRoot, 'package.json'), '{ "private": true, "type": "module" }\n')
 
-const TIME = '/usr/bin/time'
-const hasTime = existsSync(TIME)
-const timeFile = join(mkdtempSync(join(tmpdir(), 'heapmark-bench-node-')), 'time.txt')
-
-function baseEnv() {
-  const env = { ...process.env }
-  for (const key of Object.keys(env)) {
-    if (key === 'CI' || key === 'NODE_OPTIONS' || /^(CLAUDE|AGENT|CODEX|CURSOR|GITHUB_|VITEST|HEAPMARK)/.test(key)) delete env[key]
-  }
-  env.NO_COLOR = '1'
-  return env
-}
-
 /** One `node <args>` in `cwd`; returns { wall, cpu (ms, whole process tree; null without /usr/bin/time), stdout }. */
 function runNode(args, extraEnv, cwd, { allowFailure = false } = {}) {
-  const cmd = hasTime ? TIME : process.execPath
-  const cmdArgs = hasTime ? ['-o', timeFile, '-f', '%U %S', process.execPath, ...args] : args
-  const start = performance.now()
-  const r = spawnSync(cmd, cmdArgs, { cwd, env: { ...baseEnv(), ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  const wall = performance.now() - start
+  const r = timedNode(args, { cwd, env: { ...scrubbedEnv(), ...extraEnv } })
   if (r.status !== 0 && !allowFailure) {
     console.error(`\nbench: run failed (exit ${r.status}, signal ${r.signal}): node ${args.join(' ')}\n${r.stdout}\n${r.stderr}`)
     process.exit(1)
   }
-  let cpu = null
-  if (hasTime) {
-    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
-    cpu = (user + sys) * 1000
-  }
-  return { wall, cpu, stdout: r.stdout }
+  return { wall: r.wall, cpu: r.cpu, stdout: r.stdout }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const sec = (ms) => `${(ms / 1000).toFixed(2)}s`
-const ratio = (r) => `${r.toFixed(3)}x`
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ')
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
-}
 const out = (s = '') => console.log(s)
 
 const REGISTER = ['--import', 'heapmark/node/register']

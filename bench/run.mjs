@@ -12,11 +12,12 @@
 // and keeps it in bench/.cache/, so later runs are offline; without it, that section is skipped.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { TIME, hasTime, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs')
@@ -37,8 +38,6 @@ for (const name of ['suite', 'accuracy']) {
 }
 const suiteRoot = join(workRoot, 'suite')
 const accuracyRoot = join(workRoot, 'accuracy')
-const TIME = '/usr/bin/time'
-const hasTime = existsSync(TIME)
 
 // ---- flags -----------------------------------------------------------------
 const argv = process.argv.slice(2)
@@ -66,62 +65,21 @@ if (zodRoundsFlag !== undefined && (!Number.isInteger(zodRoundsFlag) || zodRound
   process.exit(2)
 }
 
-// ---- child environment -----------------------------------------------------
-function baseEnv() {
-  const env = { ...process.env }
-  for (const key of Object.keys(env)) {
-    if (
-      key === 'CI' ||
-      key === 'NODE_OPTIONS' ||
-      /^(CLAUDE|AGENT|CODEX|CURSOR|GITHUB_|VITEST|HEAPMARK)/.test(key)
-    ) {
-      delete env[key]
-    }
-  }
-  env.NO_COLOR = '1'
-  return env
-}
-
-const timeFile = join(mkdtempSync(join(tmpdir(), 'heapmark-bench-')), 'time.txt')
-
 /** Runs one Vitest process; returns { wall, cpu } in ms (cpu null without /usr/bin/time). Aborts on failure. */
 function runVitest(args, extraEnv, cwd = repo, { allowFailure = false } = {}) {
-  const env = { ...baseEnv(), ...extraEnv }
-  const cmd = hasTime ? TIME : process.execPath
-  const cmdArgs = hasTime
-    ? ['-o', timeFile, '-f', '%U %S', process.execPath, vitestBin, ...args]
-    : [vitestBin, ...args]
-  const start = performance.now()
-  const r = spawnSync(cmd, cmdArgs, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  const wall = performance.now() - start
+  const r = timedNode([vitestBin, ...args], { cwd, env: { ...scrubbedEnv(), ...extraEnv } })
   if (r.status !== 0 && !(allowFailure && r.status === 1)) {
-    console.error(`\nbench: run failed (exit ${r.status}, signal ${r.signal}): ${[cmd, ...cmdArgs].join(' ')}`)
+    console.error(`\nbench: run failed (exit ${r.status}, signal ${r.signal}): node ${[vitestBin, ...args].join(' ')}`)
     console.error(`env extra: ${JSON.stringify(extraEnv)}`)
     console.error(r.stdout)
     console.error(r.stderr)
     process.exit(1)
   }
-  let cpu = null
-  if (hasTime) {
-    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
-    cpu = (user + sys) * 1000
-  }
-  return { wall, cpu, stdout: r.stdout }
+  return { wall: r.wall, cpu: r.cpu, stdout: r.stdout }
 }
 
 // ---- helpers ---------------------------------------------------------------
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const sec = (ms) => `${(ms / 1000).toFixed(2)}s`
-const x = (r) => `${r.toFixed(3)}x`
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ')
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
-}
+const x = ratio
 const out = (s = '') => console.log(s)
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' / ')
 
@@ -454,4 +412,3 @@ out('Summary')
 for (const line of summary) out(`  ${line}`)
 out(`  load average at start ${loadAtStart}, at end ${loadAverage()} (1/5/15 min; 2 cores: above ~1 the machine was shared)`)
 out(`  bench took ${sec(performance.now() - benchStart)}`)
-rmSync(dirname(timeFile), { recursive: true, force: true })

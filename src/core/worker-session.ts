@@ -8,7 +8,7 @@ import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../errors.js'
 import { HEAPMARK_VERSION } from '../version.js'
-import { historyPathFor, readHistoryCached } from './history.js'
+import { historyPathFor, readHistoryCached, type History } from './history.js'
 import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseTolerance } from './increase.js'
 import type { ResolvedHeapmarkOptions } from './options.js'
 import type { FileRetention } from './retention.js'
@@ -91,6 +91,8 @@ export class WorkerSession {
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
   private readonly journal: JournalWriter | undefined
+  /** --fail-on-increase's baselines for the current file. */
+  private history: History | undefined
   /** Tests whose body is running. */
   private readonly running = new Set<ActiveTest>()
 
@@ -182,7 +184,9 @@ export class WorkerSession {
     const increase = this.settings.failOnIncrease
     // A shared test's peak includes other tests' memory: no verdict either way.
     if (!increase || active.overlapping > 0) return
-    const previous = readHistoryCached(increase.historyFile).get(identity.name)
+    // Looked up once per file: the history only changes when a run ends (watch-mode reruns).
+    this.history ??= readHistoryCached(increase.historyFile)
+    const previous = this.history.get(identity.name)
     if (!previous) return
     record.increase = compareWithHistory(record, previous, increase.tolerance)
     if (record.increase.exceeded) {
@@ -210,6 +214,7 @@ export class WorkerSession {
     this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
     const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
+    this.history = undefined
     const retention = this.measurer.takeFileRetention()
     const closed = this.measurer.closedRetention
     if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })

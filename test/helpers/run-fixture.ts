@@ -126,16 +126,27 @@ async function runInDir(dir: string, args: string[], opts: RunFixtureOptions): P
   const bin = opts.command === 'heapmark'
     ? join(env.heapmarkCopy, 'dist/cli/bin.js')
     : join(env.envDir, 'node_modules/vitest/vitest.mjs')
-  const started = performance.now()
   const argv = opts.command === 'node' ? args : [bin, ...args]
-  const result = await spawnWithTimeout(env.node, argv, dir, childEnv(opts.env), opts.timeoutMs ?? 90_000)
+  return runNodeInFixture(dir, argv, childEnv(opts.env), opts.timeoutMs, (nextArgs, nextOpts = {}) => runInDir(dir, nextArgs, nextOpts))
+}
+
+/** Runs the env's Node with `argv` in a fixture folder; the result knows how to run there again. */
+export async function runNodeInFixture(
+  dir: string,
+  argv: string[],
+  environment: NodeJS.ProcessEnv,
+  timeoutMs: number | undefined,
+  rerun: FixtureRun['rerun'],
+): Promise<FixtureRun> {
+  const started = performance.now()
+  const result = await spawnWithTimeout(env.node, argv, dir, environment, timeoutMs ?? 90_000)
   return {
     ...result,
     dir,
     durationMs: Math.round(performance.now() - started),
     readJson: (rel) => JSON.parse(readFileSync(resolve(dir, rel), 'utf8')),
     exists: (rel) => existsSync(resolve(dir, rel)),
-    rerun: (nextArgs, nextOpts = {}) => runInDir(dir, nextArgs, nextOpts),
+    rerun,
   }
 }
 
@@ -232,7 +243,7 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-export function spawnWithTimeout(
+function spawnWithTimeout(
   cmd: string, args: string[], cwd: string, childEnvVars: NodeJS.ProcessEnv, timeoutMs: number,
 ): Promise<{ exitCode: number; stdout: string; stderr: string; output: string }> {
   return new Promise((resolvePromise, reject) => {

@@ -9,9 +9,8 @@
  * gets its own Jest cache directory inside the fixture, so Jest has no timings from earlier runs
  * (with cached timings under 1 s, Jest runs small suites in band even with --maxWorkers=2).
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { delimiter, join, resolve } from 'node:path'
-import { childEnv, createFixtureDir, repoRoot, resolveE2eEnv, spawnWithTimeout, type FixtureRun } from './run-fixture.js'
+import { delimiter, join } from 'node:path'
+import { childEnv, createFixtureDir, repoRoot, resolveE2eEnv, runNodeInFixture, type FixtureRun } from './run-fixture.js'
 
 const env = resolveE2eEnv()
 const jestBin = join(repoRoot, 'node_modules/jest/bin/jest.js')
@@ -52,14 +51,5 @@ async function runJestInDir(dir: string, args: string[], opts: RunJestOptions): 
   // `heapmark run -- jest` finds the repo's jest on PATH (the vitest5 env has none of its own).
   const base = childEnv(opts.env)
   const extraEnv = { ...base, PATH: [base.PATH, join(repoRoot, 'node_modules/.bin')].join(delimiter) }
-  const started = performance.now()
-  const result = await spawnWithTimeout(env.node, [bin, ...args], dir, extraEnv, opts.timeoutMs ?? 90_000)
-  return {
-    ...result,
-    dir,
-    durationMs: Math.round(performance.now() - started),
-    readJson: (rel) => JSON.parse(readFileSync(resolve(dir, rel), 'utf8')),
-    exists: (rel) => existsSync(resolve(dir, rel)),
-    rerun: (nextArgs, nextOpts = {}) => runJestInDir(dir, nextArgs, nextOpts as RunJestOptions),
-  }
+  return runNodeInFixture(dir, [bin, ...args], extraEnv, opts.timeoutMs, (nextArgs, nextOpts = {}) => runJestInDir(dir, nextArgs, nextOpts as RunJestOptions))
 }

@@ -1,0 +1,60 @@
+// What the bench scripts (run.mjs, jest.mjs, node-test.mjs) share: timing a Node child process
+// (wall, and CPU of its whole process tree through /usr/bin/time), a scrubbed child environment,
+// and the small number/table formatters of their output. Plain ESM, no dependencies.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+
+export const TIME = '/usr/bin/time'
+export const hasTime = existsSync(TIME)
+const timeFile = join(mkdtempSync(join(tmpdir(), 'heapmark-bench-')), 'time.txt')
+process.once('exit', () => rmSync(dirname(timeFile), { recursive: true, force: true }))
+
+/**
+ * The environment children start from: this process's, without what changes a runner's reporter
+ * or behaviour (CI and coding-tool variables, NODE_OPTIONS) or turns heapmark on. `extraPrefixes`:
+ * more variable name prefixes to drop (e.g. JEST).
+ */
+export function scrubbedEnv(extraPrefixes = []) {
+  const prefixes = ['CLAUDE', 'AGENT', 'CODEX', 'CURSOR', 'GITHUB_', 'VITEST', 'HEAPMARK', ...extraPrefixes]
+  const env = { ...process.env }
+  for (const key of Object.keys(env)) {
+    if (key === 'CI' || key === 'NODE_OPTIONS' || prefixes.some((prefix) => key.startsWith(prefix))) delete env[key]
+  }
+  env.NO_COLOR = '1'
+  return env
+}
+
+/**
+ * Runs `node <args>` in `cwd` and waits. Returns spawnSync's status, signal, stdout and stderr plus
+ * `wall` (ms) and `cpu` (ms of user+sys of the whole process tree; null without /usr/bin/time).
+ */
+export function timedNode(args, { cwd, env }) {
+  const command = hasTime ? TIME : process.execPath
+  const commandArgs = hasTime ? ['-o', timeFile, '-f', '%U %S', process.execPath, ...args] : args
+  const start = performance.now()
+  const run = spawnSync(command, commandArgs, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const wall = performance.now() - start
+  let cpu = null
+  if (hasTime && run.status !== null) {
+    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
+    cpu = (user + sys) * 1000
+  }
+  return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr, wall, cpu }
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+export const sec = (ms) => `${(ms / 1000).toFixed(2)}s`
+export const ratio = (r) => `${r.toFixed(3)}x`
+
+export function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ')
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
