@@ -2,15 +2,16 @@ import type { ReadCapture } from '../core/capture/reader.js'
 import { formatSize } from '../core/size.js'
 import { buildCallTree, sum, type CallTreeNode } from './call-tree.js'
 import { captureTitle, NO_METADATA_NOTE } from './capture-info.js'
-import { FLAMEGRAPH_SCRIPT, FLAMEGRAPH_STYLE } from './flamegraph-page.js'
+import { FLAMEGRAPH_SCRIPT, FLAMEGRAPH_STYLE } from './client-bundles.js'
 import { FRAME_KIND_CODES, frameLocation } from './frames.js'
 import { escapeHtml, renderPage, type PageFact } from './html-page.js'
+import type { FlamegraphData, FlamegraphNode } from './page-data.js'
 import { formatCount } from '../core/report/numbers.js'
 
 /**
  * `heapmark flamegraph`: one self-contained HTML file (no network: script, style and data inline)
  * with the capture's call tree as an icicle graph, root on top like memray's. The page draws
- * itself from a JSON island with a small vanilla-JS renderer (flamegraph-page.ts).
+ * itself from a JSON island with a small vanilla-TS renderer (client/flamegraph.ts, bundled into client-bundles.ts).
  *
  * Safety: see html-page.ts (capture strings are escaped into the header or travel in the JSON
  * island, and reach the DOM only through textContent).
@@ -22,22 +23,7 @@ export interface FlamegraphOptions {
   minShare?: number
 }
 
-/** Compact keys: a page may carry thousands of nodes. */
-export interface FlamegraphNode {
-  /** Function name. */
-  n: string
-  /** "file:line", "" for native. */
-  f: string
-  /** 0 user, 1 dependency, 2 Node internal / native. */
-  k: 0 | 1 | 2
-  /** Total bytes (self + callees). */
-  v: number
-  /** Self bytes. */
-  s: number
-  /** Estimated allocations, total. */
-  a: number
-  c: FlamegraphNode[]
-}
+export type { FlamegraphNode } from './page-data.js'
 
 export type FlamegraphFact = PageFact
 
@@ -97,7 +83,7 @@ export function renderFlamegraphHtml(model: FlamegraphModel): string {
 </div>
 <main><div id="chart" aria-label="call tree of allocated bytes, outermost caller on top"></div></main>`,
     footer: `Width is bytes allocated by a function and everything it called (sampled). Click a frame to zoom in, the top row or Reset (Esc) to zoom out. Capture: <code>${escapeHtml(model.capture)}</code>`,
-    data: { root: model.root },
+    data: { root: model.root } satisfies FlamegraphData,
     script: FLAMEGRAPH_SCRIPT,
   })
 }

@@ -1,71 +1,21 @@
 import path from 'node:path'
-import type { MemoryReport, TestMemoryResult, TestState, WorkerIncident } from '../core/report/model.js'
+import type { MemoryReport, TestMemoryResult, WorkerIncident } from '../core/report/model.js'
 import { plural } from '../core/report/numbers.js'
 import { RETAINED_REPORT_MIN_BYTES } from '../core/report/render-text.js'
 import { formatSize } from '../core/size.js'
 import { FRAME_KIND_CODES, frameLocation } from './frames.js'
 import { escapeHtml, renderPage, type PageFact } from './html-page.js'
-import { TIMELINE_SCRIPT, TIMELINE_STYLE } from './timeline-page.js'
+import { TIMELINE_SCRIPT, TIMELINE_STYLE } from './client-bundles.js'
+import type { TimelineData, TimelineTest, TimelineWorker } from './page-data.js'
 
 /**
  * `heapmark timeline`: the JSON report's per-worker timelines (live memory test by test) as one
  * self-contained HTML page, a chart per worker, with each test's retained memory and allocation
- * sites a click away. This file turns the report into the page's compact data; the page script
- * (timeline-page.ts) draws it.
+ * sites a click away. This file turns the report into the page's compact data (page-data.ts); the
+ * page script (client/timeline.ts, bundled into client-bundles.ts) draws it.
  */
 
-/** Per test, what the page shows on hover and click. Compact keys: a page may carry thousands. */
-export interface TimelineTest {
-  /** Display name ("file > describe > test"). */
-  n: string
-  /** Index into `files`. */
-  f: number
-  /** 'running': the test a dead worker was running; 'lost': only its worker's journal knows it. */
-  s: TestState | 'running' | 'lost'
-  /** Peak bytes; null when unknown. */
-  p: number | null
-  /** Retained bytes; null when not measured (it kept under 1 MiB, or its results were lost). */
-  r: number | null
-  /** The retained figure is exact (else a lower bound). */
-  x: boolean
-  /** Allocation sites were read for this test (false: its file allocated too little, see docs/measuring.md). */
-  m: boolean
-  /** Allocation sites, biggest first: [bytes, estimated count, frame indexes innermost first]. */
-  a: Array<[number, number, number[]]>
-}
-
-/** One worker's line, as columns: one entry per point, in run order. */
-export interface TimelineWorker {
-  id: string
-  /** Live bytes (heap + external) after the point's test; null when not recorded (journal-only tests of a dead worker). */
-  b: Array<number | null>
-  /** 1: right after a full GC (garbage-free); 0: an upper bound. */
-  e: Array<0 | 1>
-  /** Index into `tests` of the test that just ended; -1 at a file's start. */
-  t: number[]
-  /** Index into `files`. */
-  f: number[]
-  incident?: TimelineIncident
-}
-
-export interface TimelineIncident {
-  kind: WorkerIncident['kind']
-  heapLimitBytes: number
-  /** For a worker that died in a test: index into `tests`; that test is also the worker's last point, at its live memory when it started. */
-  running: number | null
-  maxLive: { bytes: number; beforeTest: string }
-  resultsLost: number
-}
-
-export interface TimelineData {
-  /** Tests that retained at least this many bytes are highlighted. */
-  hot: number
-  files: string[]
-  /** Deduplicated frames: [function name, "file:line", kind: 0 your code, 1 node_modules, 2 Node internals]. */
-  frames: Array<[string, string, 0 | 1 | 2]>
-  tests: TimelineTest[]
-  workers: TimelineWorker[]
-}
+export type { TimelineData, TimelineIncident, TimelineTest, TimelineWorker } from './page-data.js'
 
 export interface TimelineModel {
   title: string
