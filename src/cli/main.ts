@@ -1,4 +1,5 @@
 import { isHeapmarkError } from '../errors.js'
+import type { Command } from './command.js'
 import { compareCommand } from './commands/compare.js'
 import { flamegraphCommand } from './commands/flamegraph.js'
 import { mergeCommand } from './commands/merge.js'
@@ -11,12 +12,6 @@ import { transformCommand } from './commands/transform.js'
 import { treeCommand } from './commands/tree.js'
 import { HEAPMARK_VERSION } from '../version.js'
 
-/** A CLI command: its name is its key in COMMANDS; help text lives next to the code. */
-export interface Command {
-  summary: string
-  usage: string
-  run(argv: string[]): Promise<number>
-}
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,

@@ -6,7 +6,13 @@ import { resolveOptions } from '../core/options.js'
 import { openStreamedRun, reportStreamedRun } from '../core/report/streamed-results.js'
 import { prepareRunOutputs } from '../core/run-outputs.js'
 
-/** heapmark's node:test register module, the one of this install (not resolved from the project). */
+/**
+ * heapmark's node:test register module (src/node/register.ts), the one of this install (not
+ * resolved from the project). Located by path, not imported: it is handed to the test processes as
+ * `--import=<file URL>` and never loads in the CLI's own process. This is the CLI's one reference
+ * to an adapter; scripts/check-imports.mjs sees it (a `new URL(…, import.meta.url)`) and allows it
+ * by name (ALLOWED_EDGES). The file is built next to this one's folder: dist/node/register.js.
+ */
 const REGISTER_URL = pathToFileURL(fileURLToPath(new URL('../node/register.js', import.meta.url))).href
 
 export interface NodeTestRun {

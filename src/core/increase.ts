@@ -1,9 +1,8 @@
 import { MemoryIncreaseError } from '../errors.js'
 import type { Attribution } from './attribution.js'
 import type { HistoryEntry } from './history.js'
-import { formatSites } from './report/render-text.js'
+import { formatSites } from './report/site-text.js'
 import { formatSize, parseSize } from './size.js'
-import type { TestRecord } from './test-result.js'
 import type { IncreaseResult } from './report/model.js'
 
 /**
@@ -37,7 +36,7 @@ export function allowedIncrease(previousPeak: number, tolerance: IncreaseToleran
 /** What --fail-on-increase found for one test, kept in its record for the report. */
 export type IncreaseCheck = IncreaseResult
 
-export function compareWithHistory(record: Pick<TestRecord, 'peakBytes'>, previous: HistoryEntry, tolerance: IncreaseTolerance): IncreaseCheck {
+export function compareWithHistory(record: { peakBytes: number }, previous: HistoryEntry, tolerance: IncreaseTolerance): IncreaseCheck {
   const allowedBytes = allowedIncrease(previous.peakBytes, tolerance)
   return {
     previousPeakBytes: previous.peakBytes,
@@ -48,7 +47,7 @@ export function compareWithHistory(record: Pick<TestRecord, 'peakBytes'>, previo
 }
 
 export function increaseFailure(
-  record: Pick<TestRecord, 'peakBytes'>,
+  record: { peakBytes: number },
   check: IncreaseCheck,
   tolerance: IncreaseTolerance,
   historyFile: string,

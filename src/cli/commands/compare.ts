@@ -5,7 +5,7 @@ import { formatTolerance, parseTolerance, INCREASE_NOISE_FLOOR_BYTES } from '../
 import { formatSize } from '../../core/size.js'
 import { HeapmarkError } from '../../errors.js'
 import { parseCountFlag, parseFlags, stdoutColor } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark compare <old.json> <new.json> [options]
 

@@ -1,6 +1,6 @@
 import { renderFlamegraph } from '../../reporters/flamegraph.js'
 import { checkOutputsFree, OUTPUT_FLAGS, OUTPUT_HELP, parseCommandLine, readCaptures, resolveOutputPaths, writeOutputFile } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark flamegraph <capture-file-or-dir> [options]
 

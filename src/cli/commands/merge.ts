@@ -4,7 +4,7 @@ import { readJsonReport } from '../../core/report/read.js'
 import { renderTextReport } from '../../core/report/render-text.js'
 import { HeapmarkError } from '../../errors.js'
 import { parseCountFlag, parseFlags, stdoutColor } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark merge <report.json>... -o <merged.json> [options]
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { HeapmarkError } from '../../errors.js'
 import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEnv } from '../../core/options.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
 import { missingAdapterHint } from '../setup-hint.js'

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { buildStats, renderStatsJson, renderStatsText } from '../../reporters/stats.js'
 import { parseCommandLine, parseCountFlag, printSections, readCaptures, stdoutColor } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark stats <capture-file-or-dir> [options]
 

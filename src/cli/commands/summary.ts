@@ -1,6 +1,6 @@
 import { buildSummary, renderSummaryText } from '../../reporters/summary.js'
 import { parseChoiceFlag, parseCommandLine, parseCountFlag, printSections, readCaptures, stdoutColor } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark summary <capture-file-or-dir> [options]
 

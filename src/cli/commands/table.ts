@@ -1,6 +1,6 @@
 import { buildTable, renderTableText } from '../../reporters/table.js'
 import { parseCommandLine, parseCountFlag, printSections, readCaptures, stdoutColor } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark table <capture-file-or-dir> [options]
 

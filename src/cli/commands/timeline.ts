@@ -3,7 +3,7 @@ import { readJsonReport } from '../../core/report/read.js'
 import { HeapmarkError } from '../../errors.js'
 import { hasTimeline, renderTimeline } from '../../reporters/timeline.js'
 import { checkOutputsFree, OUTPUT_FLAGS, parseCommandLine, writeOutputFile } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark timeline <report.json> [options]
 

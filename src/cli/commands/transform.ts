@@ -3,7 +3,7 @@ import { encodePprof } from '../../reporters/transform-pprof.js'
 import { renderSpeedscope } from '../../reporters/transform-speedscope.js'
 import type { ReadCapture } from '../../core/capture/reader.js'
 import { checkOutputsFree, OUTPUT_FLAGS, OUTPUT_HELP, parseCommandLine, readCaptures, resolveOutputPaths, writeOutputFile } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 /** Each format: its default file extension and its encoder. */
 const FORMATS = {

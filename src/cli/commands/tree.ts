@@ -1,6 +1,6 @@
 import { buildTree, renderTreeText } from '../../reporters/tree.js'
 import { parseCommandLine, parseCountFlag, printSections, readCaptures, stdoutColor } from '../capture-command.js'
-import type { Command } from '../main.js'
+import type { Command } from '../command.js'
 
 const HELP = `Usage: heapmark tree <capture-file-or-dir> [options]
 

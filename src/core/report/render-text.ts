@@ -4,12 +4,11 @@ import { formatCount, plural } from './numbers.js'
 import type { LeakCheckResult } from './model.js'
 import { formatSize } from '../size.js'
 import { expandHistogram } from './histogram.js'
+import { INDENT, renderFrame, renderSites, type Colors } from './site-text.js'
 import {
   HISTOGRAM_BOUNDS,
-  type AllocationSite,
   type MemoryReport,
   type SizeHistogramBucket,
-  type SourceFrame,
   type TestMemoryResult,
   type WorkerIncident,
 } from './model.js'
@@ -27,11 +26,7 @@ export interface TextReportOptions {
   color: boolean
 }
 
-type Colors = ReturnType<typeof createColors>
-
-const SITES_PER_TEST = 5
 const BAR_WIDTH = 30
-const INDENT = '    '
 
 export function renderTextReport(report: MemoryReport, options: TextReportOptions): string {
   const c = createColors(options.color)
@@ -228,29 +223,6 @@ function bucketLabel(upTo: number | null): string {
 /** Bounds are powers of four, so the ".0" formatSize adds says nothing. */
 function boundText(bound: number): string {
   return formatSize(bound).replace('.0 ', ' ')
-}
-
-/** Plain-text site list for failure messages (no colour: runners print messages as they are). */
-export function formatSites(sites: readonly AllocationSite[], stacks: number): string {
-  return renderSites(sites, stacks, createColors(false)).join('\n')
-}
-
-function renderSites(sites: readonly AllocationSite[], stacks: number, c: Colors): string[] {
-  if (sites.length === 0) return [`${INDENT}Biggest allocating functions: ${c.dim('none sampled')}`]
-  const lines = [`${INDENT}Biggest allocating functions:`]
-  for (const site of sites.slice(0, SITES_PER_TEST)) {
-    const [first, ...callers] = site.frames.slice(0, Math.max(1, stacks))
-    const where = first ? renderFrame(first, c) : c.dim('(unknown location)')
-    lines.push(`${INDENT}${INDENT}- ${where} -> ${c.bold(formatSize(site.bytes))}`)
-    for (const caller of callers) lines.push(`${INDENT}${INDENT}    called from ${renderFrame(caller, c)}`)
-  }
-  return lines
-}
-
-function renderFrame(frame: SourceFrame, c: Colors): string {
-  const text = `${frame.functionName || '(anonymous)'} at ${frame.file}:${frame.line}`
-  // Node internals, dependencies and heapmark itself are context, not something to fix.
-  return frame.kind === 'user' ? text : c.dim(text)
 }
 
 function renderTotals(report: MemoryReport, c: Colors): string {
