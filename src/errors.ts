@@ -23,6 +23,10 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_REPORT_INVALID'
   | 'HEAPMARK_REPORT_VERSION'
   | 'HEAPMARK_UNKNOWN_FORMAT'
+  /** Another run held the history file's lock for longer than heapmark waits (updateHistory). */
+  | 'HEAPMARK_HISTORY_LOCKED'
+  /** The Jest test environment heapmark wraps cannot be found, or is not an environment class. */
+  | 'HEAPMARK_JEST_ENVIRONMENT'
   /** The command line itself is wrong (unknown flag, missing argument): the CLI exits 2. */
   | 'HEAPMARK_CLI_USAGE'
 

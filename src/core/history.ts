@@ -1,7 +1,8 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { HeapmarkError } from '../errors.js'
 
 /**
  * Per-test peaks of earlier runs, for --fail-on-increase and for growth in reports. One JSON file
@@ -95,8 +96,8 @@ export interface HistoryUpdate {
 }
 
 /**
- * Merges this run's passing tests into the history file. Under a lock (a sibling file created
- * exclusively), re-reads what is there now, so a parallel run's entries survive; writes a
+ * Merges this run's passing tests into the history file. Under a lock (acquireLock: a sibling file
+ * created exclusively), re-reads what is there now, so a parallel run's entries survive; writes a
  * temporary file and renames it, so a reader never sees half a file. An unreadable file is moved
  * aside to `<file>.unreadable` rather than silently overwritten.
  */
@@ -125,25 +126,95 @@ export async function updateHistory(file: string, update: HistoryUpdate): Promis
 const STALE_LOCK_MS = 30_000
 const LOCK_WAIT_MS = 10_000
 
-async function acquireLock(lockFile: string): Promise<() => void> {
-  const deadline = Date.now() + LOCK_WAIT_MS
+export interface LockOptions {
+  /** A lock older than this is a dead run's (default 30 s); tests shorten it. */
+  staleMs?: number
+  /** Give up with HEAPMARK_HISTORY_LOCKED after waiting this long for a live lock (default 10 s). */
+  waitMs?: number
+}
+
+/**
+ * An exclusive lock between processes: `lockFile` created exclusively, holding a token only its
+ * holder knows. Returns the release function.
+ *
+ * A lock older than `staleMs` belongs to a run that died and is taken over. Several waiting runs
+ * notice that at the same moment, so removing a lock is done only under a second, short-lived
+ * guard lock (`<lockFile>.guard`) and only if the lock still holds the token that was judged
+ * stale: a run that saw the dead run's lock can no longer delete the lock another run has just
+ * taken in its place. Releasing goes through the same check, so a run whose lock was taken over
+ * (it stalled for over `staleMs`) does not delete its successor's.
+ */
+export async function acquireLock(lockFile: string, options: LockOptions = {}): Promise<() => void> {
+  const staleMs = options.staleMs ?? STALE_LOCK_MS
+  const waitMs = options.waitMs ?? LOCK_WAIT_MS
+  const deadline = Date.now() + waitMs
+  const token = `${process.pid} ${randomBytes(8).toString('hex')}`
   for (;;) {
     try {
-      closeSync(openSync(lockFile, 'wx'))
-      return () => rmSync(lockFile, { force: true })
+      writeFileSync(lockFile, token, { flag: 'wx' })
+      return () => {
+        removeLockIfHolding(lockFile, token, staleMs, true)
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    const age = lockAge(lockFile)
-    if (age !== undefined && age > STALE_LOCK_MS) rmSync(lockFile, { force: true })
-    else if (Date.now() > deadline) throw new Error(`another run has held ${lockFile} for over ${LOCK_WAIT_MS / 1000} s`)
-    else await sleep(10 + Math.random() * 40)
+    const held = readLock(lockFile)
+    // Taken over: try again at once. Not removed (the guard is busy, or another run took it
+    // over first): wait like for a live lock.
+    if (held && Date.now() - held.mtimeMs > staleMs && removeLockIfHolding(lockFile, held.token, staleMs, false)) continue
+    if (Date.now() > deadline) {
+      throw new HeapmarkError('HEAPMARK_HISTORY_LOCKED', `another run has held ${JSON.stringify(lockFile)} for over ${waitMs / 1000} s (a lock older than ${staleMs / 1000} s is taken over as a dead run's)`)
+    }
+    await sleep(10 + Math.random() * 40)
   }
 }
 
-function lockAge(lockFile: string): number | undefined {
+function readLock(lockFile: string): { token: string; mtimeMs: number } | undefined {
   try {
-    return Date.now() - statSync(lockFile).mtimeMs
+    // The token before the time: a lock replaced in between then reads as fresh, never as stale.
+    const token = readFileSync(lockFile, 'utf8')
+    return { token, mtimeMs: statSync(lockFile).mtimeMs }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Deletes `lockFile` if it still holds `token`, under the guard lock; says whether it did
+ * (exported for the race's test). A release (`wait`) waits for a busy guard, which is held for a
+ * read and an unlink; a takeover just lets its caller look again. A guard older than `staleMs` was
+ * left by a process that died inside those two calls (only a second such death at that very
+ * moment could let two runs remove it together).
+ */
+export function removeLockIfHolding(lockFile: string, token: string, staleMs = STALE_LOCK_MS, wait = false): boolean {
+  const guard = `${lockFile}.guard`
+  const giveUp = Date.now() + staleMs
+  for (;;) {
+    try {
+      writeFileSync(guard, '', { flag: 'wx' })
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const age = fileAge(guard)
+    if (age !== undefined && age > staleMs) rmSync(guard, { force: true })
+    else if (!wait || Date.now() > giveUp) return false
+    else Atomics.wait(PAUSE, 0, 0, 1)
+  }
+  try {
+    if (readLock(lockFile)?.token !== token) return false
+    rmSync(lockFile, { force: true })
+    return true
+  } finally {
+    rmSync(guard, { force: true })
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4))
+
+function fileAge(file: string): number | undefined {
+  try {
+    return Date.now() - statSync(file).mtimeMs
   } catch {
     return undefined
   }

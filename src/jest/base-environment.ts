@@ -1,6 +1,7 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { HeapmarkError } from '../errors.js'
 import { environmentClassOf, withHeapmark, type JestEnvironmentClass } from './with-heapmark.js'
 
 const requireHere = createRequire(import.meta.url)
@@ -20,7 +21,7 @@ export function createEnvironment(packageName: string, config: JestEnvironmentCo
   return new Environment(config, context)
 }
 
-function loadPackage(packageName: string, rootDir: string): unknown {
+export function loadPackage(packageName: string, rootDir: string): unknown {
   let resolved: string
   try {
     resolved = createRequire(path.join(rootDir, 'package.json')).resolve(packageName)
@@ -28,7 +29,7 @@ function loadPackage(packageName: string, rootDir: string): unknown {
     try {
       resolved = requireHere.resolve(packageName)
     } catch {
-      throw new Error(`heapmark: cannot find ${packageName}, which this test environment wraps. Install it next to jest (npm install --save-dev ${packageName}).`)
+      throw new HeapmarkError('HEAPMARK_JEST_ENVIRONMENT', `heapmark: cannot find ${JSON.stringify(packageName)}, which this test environment wraps (looked from ${JSON.stringify(rootDir)}, then from heapmark's install). Install it next to jest (npm install --save-dev ${packageName}).`)
     }
   }
   return requireHere(resolved)

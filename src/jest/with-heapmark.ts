@@ -1,6 +1,7 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
 import type { Circus } from '@jest/types'
 import { shareWorkerState } from '../core/worker-state.js'
+import { HeapmarkError } from '../errors.js'
 import { JestTestFile } from './test-file.js'
 import { joinJestRun } from './worker.js'
 
@@ -67,6 +68,12 @@ export function withHeapmark<Base extends JestEnvironmentClass>(environment: Bas
 /** The class in an environment module: its export itself, or its `TestEnvironment` or `default` export. */
 export function environmentClassOf(module: unknown, name: string): JestEnvironmentClass {
   const candidate = typeof module === 'function' ? module : ((module as { TestEnvironment?: unknown } | null)?.TestEnvironment ?? (module as { default?: unknown } | null)?.default)
-  if (typeof candidate !== 'function') throw new TypeError(`${name} is not a Jest test environment class (nor a module exporting one as TestEnvironment or default)`)
+  if (typeof candidate !== 'function') throw new HeapmarkError('HEAPMARK_JEST_ENVIRONMENT', `${name} is not a Jest test environment class (nor a module exporting one as TestEnvironment or default): got ${describeValue(module)}`)
   return candidate as JestEnvironmentClass
+}
+
+/** What was given instead of an environment class, for the message. */
+function describeValue(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? JSON.stringify(value) : String(value)
+  return `an object with ${Object.keys(value).length > 0 ? `exports ${Object.keys(value).map((key) => JSON.stringify(key)).join(', ')}` : 'no exports'}`
 }

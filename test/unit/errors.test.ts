@@ -8,6 +8,8 @@ import { mergeHistograms } from '../../src/core/report/histogram.js'
 import { buildReport } from '../../src/core/report/build.js'
 import { writeJsonReport } from '../../src/core/report/json.js'
 import { parseSize } from '../../src/core/size.js'
+import { loadPackage } from '../../src/jest/base-environment.js'
+import { environmentClassOf } from '../../src/jest/with-heapmark.js'
 
 interface ErrorCase {
   what: string
@@ -29,6 +31,8 @@ const cases: ErrorCase[] = [
   { what: 'unknown config key', code: 'HEAPMARK_UNKNOWN_OPTION', name: 'HeapmarkError', contains: '"stakcs"', trigger: () => resolveOptions({ stakcs: 1 } as HeapmarkOptions, {}) },
   { what: 'foreign histogram bound', code: 'HEAPMARK_INTERNAL', name: 'HeapmarkError', contains: '100', trigger: () => mergeHistograms([{ upTo: 100, count: 1, bytes: 1 }], []) },
   { what: 'memory limit', code: 'HEAPMARK_MEMORY_LIMIT', name: 'MemoryLimitError', contains: '24 MB', trigger: () => { throw new MemoryLimitError('Test was limited to 24 MB but allocated 30.0 MiB', 'stacks…') } },
+  { what: 'not a Jest environment', code: 'HEAPMARK_JEST_ENVIRONMENT', name: 'HeapmarkError', contains: 'exports "setup"', trigger: () => environmentClassOf({ setup: 1 }, './my-env.js') },
+  { what: 'Jest environment package missing', code: 'HEAPMARK_JEST_ENVIRONMENT', name: 'HeapmarkError', contains: '"jest-environment-nowhere"', trigger: () => loadPackage('jest-environment-nowhere', tmpdir()) },
   { what: 'limit misuse', code: 'HEAPMARK_LIMIT_MISUSE', name: 'HeapmarkError', contains: 'limitMemory', trigger: () => { throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', 'limitMemory called outside a test') } },
 ]
 
