@@ -1,10 +1,10 @@
 import { AsyncResource } from 'node:async_hooks'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import path from 'node:path'
 import type { TraceMap } from '@jridgewell/trace-mapping'
 import type { Config } from '@jest/types'
 import type { PositionMapper } from '../core/frames.js'
+import { originalPosition } from '../core/source-position.js'
 import { loadedJestModule } from './jest-modules.js'
 
 /** The slice of Jest's ScriptTransformer (@jest/transform) heapmark uses. */
@@ -73,10 +73,7 @@ export class JestSourceMapper {
       this.maps.set(file, map)
     }
     if (!map || !traceMapping) return undefined
-    const position = traceMapping.originalPositionFor(map, { line, column })
-    if (position.line === null || position.source === null) return undefined
-    const source = position.source.startsWith('file://') ? new URL(position.source).pathname : position.source
-    return { file: path.resolve(path.dirname(file), source), line: position.line, column: position.column }
+    return originalPosition(file, traceMapping.originalPositionFor(map, { line, column }))
   }
 }
 

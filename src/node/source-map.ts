@@ -1,7 +1,7 @@
 import { findSourceMap, type SourceMap } from 'node:module'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import type { PositionMapper } from '../core/frames.js'
+import { sourcePath } from '../core/source-position.js'
 
 /**
  * node:test runs test files as they are. Plain JavaScript needs no mapping, and neither does
@@ -22,7 +22,6 @@ export function createSourceMapMapper(): PositionMapper {
     if (!map) return undefined
     const entry = map.findEntry(line - 1, column) as { originalSource?: string; originalLine?: number; originalColumn?: number }
     if (entry.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return undefined
-    const source = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : path.resolve(path.dirname(file), entry.originalSource)
-    return { file: source, line: entry.originalLine + 1, column: entry.originalColumn }
+    return { file: sourcePath(file, entry.originalSource), line: entry.originalLine + 1, column: entry.originalColumn }
   }
 }

@@ -1,6 +1,6 @@
-import path from 'node:path'
 import type { TraceMap } from '@jridgewell/trace-mapping'
 import type { PositionMapper } from '../core/frames.js'
+import { originalPosition } from '../core/source-position.js'
 
 /** The slice of Vite's module runner graph we read: each evaluated module keeps its transformed code. */
 export interface EvaluatedModulesLike {
@@ -33,10 +33,7 @@ export function createModuleGraphMapper(getModules: () => EvaluatedModulesLike |
       maps.set(file, map)
     }
     if (!map || !traceMapping) return undefined
-    const position = traceMapping.originalPositionFor(map, { line, column })
-    if (position.line === null || position.source === null) return undefined
-    const source = position.source.startsWith('file://') ? new URL(position.source).pathname : position.source
-    return { file: path.resolve(path.dirname(file), source), line: position.line, column: position.column }
+    return originalPosition(file, traceMapping.originalPositionFor(map, { line, column }))
   }
 }
 
