@@ -35,9 +35,10 @@ const SPLIT_MIN_ITERATIONS = 4
 
 /**
  * Per location, the smaller of the two halves' growth per iteration, scaled back to `iterations`
- * so the rest of the check reads it like one window.
+ * so the rest of the check reads it like one window. A location seen in one half only grew once
+ * (a cache filled, code optimised) and is dropped. Pure: exported for its unit tests.
  */
-function steadyGrowth(first: LeakedLocation[], firstRuns: number, second: LeakedLocation[], secondRuns: number, iterations: number): LeakedLocation[] {
+export function steadyGrowth(first: LeakedLocation[], firstRuns: number, second: LeakedLocation[], secondRuns: number, iterations: number): LeakedLocation[] {
   const key = (location: LeakedLocation) =>
     location.external ? 'external' : location.frames.map((f) => `${f.file}:${f.line}:${f.column}:${f.functionName}`).join('|')
   const firstByKey = new Map(first.map((location) => [key(location), location]))
@@ -98,9 +99,9 @@ export function limitLeaks<Args extends unknown[]>(
       leaked = await measure(iterations)
     }
     if (!options.currentThreadOnly) leaked.push(...(await probe.liveWorkers()))
-    const check = judge(String(limit), bytes, iterations, warmup, leaked, options.filter)
+    const check = judgeLeaks(String(limit), bytes, iterations, warmup, leaked, options.filter)
     if (state.current) state.current.leakCheck = check
-    if (check.exceeded) throw new LeakLimitError(describeFailure(check, leaked, iterations))
+    if (check.exceeded) throw new LeakLimitError(describeLeakFailure(check, leaked, iterations))
   }
   Object.defineProperty(wrapped, 'toString', { value: () => fn.toString() })
   Object.defineProperty(wrapped, 'length', { value: fn.length })
@@ -139,7 +140,8 @@ function requireProbe(state: WorkerState, limit: string | number) {
   return state.leakProbe
 }
 
-function judge(spec: string, limit: number, iterations: number, warmup: number, leaked: LeakedLocation[], filter: LimitLeaksOptions['filter']): LeakCheck {
+/** The verdict on what stayed alive: per iteration, per location, filtered; the biggest kept for the report. Pure. */
+export function judgeLeaks(spec: string, limit: number, iterations: number, warmup: number, leaked: LeakedLocation[], filter: LimitLeaksOptions['filter']): LeakCheck {
   const perIteration = leaked.map((location): LeakStack => ({ ...location, bytes: location.bytes / iterations, count: location.count / iterations }))
   const offending = perIteration.filter((stack) => stack.bytes > limit).filter((stack) => (filter ? filter(stack) !== false : true))
   const shown = (offending.length > 0 ? offending : perIteration).slice(0, REPORTED_LOCATIONS)
@@ -150,7 +152,8 @@ function roundStack(stack: LeakStack): LeakStack {
   return { ...stack, bytes: Math.round(stack.bytes), count: Math.round(stack.count) }
 }
 
-function describeFailure(check: LeakCheck, leaked: LeakedLocation[], iterations: number): string {
+/** The failure message: the limit, each location over it with its user callers, and the total still alive. Pure. */
+export function describeLeakFailure(check: LeakCheck, leaked: LeakedLocation[], iterations: number): string {
   const limit = formatSize(check.bytes)
   const head =
     iterations === 1
