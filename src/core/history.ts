@@ -125,6 +125,12 @@ export async function updateHistory(file: string, update: HistoryUpdate): Promis
 /** A lock held longer than this belongs to a run that died: take it over. */
 const STALE_LOCK_MS = 30_000
 const LOCK_WAIT_MS = 10_000
+/**
+ * The guard is held for a read and an unlink: one this old was left by a process that died holding
+ * it. Not `staleMs`: a remover stalled (by the OS, by GC) longer than a short staleMs must not lose
+ * the guard to another remover while it still acts on what it read.
+ */
+const STALE_GUARD_MS = 5_000
 
 export interface LockOptions {
   /** A lock older than this is a dead run's (default 30 s); tests shorten it. */
@@ -153,7 +159,7 @@ export async function acquireLock(lockFile: string, options: LockOptions = {}): 
     try {
       writeFileSync(lockFile, token, { flag: 'wx' })
       return () => {
-        removeLockIfHolding(lockFile, token, staleMs, true)
+        removeLockIfHolding(lockFile, token, true)
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
@@ -161,7 +167,7 @@ export async function acquireLock(lockFile: string, options: LockOptions = {}): 
     const held = readLock(lockFile)
     // Taken over: try again at once. Not removed (the guard is busy, or another run took it
     // over first): wait like for a live lock.
-    if (held && Date.now() - held.mtimeMs > staleMs && removeLockIfHolding(lockFile, held.token, staleMs, false)) continue
+    if (held && Date.now() - held.mtimeMs > staleMs && removeLockIfHolding(lockFile, held.token, false)) continue
     if (Date.now() > deadline) {
       throw new HeapmarkError('HEAPMARK_HISTORY_LOCKED', `another run has held ${JSON.stringify(lockFile)} for over ${waitMs / 1000} s (a lock older than ${staleMs / 1000} s is taken over as a dead run's)`)
     }
@@ -182,13 +188,12 @@ function readLock(lockFile: string): { token: string; mtimeMs: number } | undefi
 /**
  * Deletes `lockFile` if it still holds `token`, under the guard lock; says whether it did
  * (exported for the race's test). A release (`wait`) waits for a busy guard, which is held for a
- * read and an unlink; a takeover just lets its caller look again. A guard older than `staleMs` was
- * left by a process that died inside those two calls (only a second such death at that very
- * moment could let two runs remove it together).
+ * read and an unlink; a takeover just lets its caller look again. A guard older than
+ * STALE_GUARD_MS was left by a process that died inside those two calls.
  */
-export function removeLockIfHolding(lockFile: string, token: string, staleMs = STALE_LOCK_MS, wait = false): boolean {
+export function removeLockIfHolding(lockFile: string, token: string, wait = false): boolean {
   const guard = `${lockFile}.guard`
-  const giveUp = Date.now() + staleMs
+  const giveUp = Date.now() + STALE_GUARD_MS
   for (;;) {
     try {
       writeFileSync(guard, '', { flag: 'wx' })
@@ -197,7 +202,7 @@ export function removeLockIfHolding(lockFile: string, token: string, staleMs = S
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
     const age = fileAge(guard)
-    if (age !== undefined && age > staleMs) rmSync(guard, { force: true })
+    if (age !== undefined && age > STALE_GUARD_MS) rmSync(guard, { force: true })
     else if (!wait || Date.now() > giveUp) return false
     else Atomics.wait(PAUSE, 0, 0, 1)
   }

@@ -114,9 +114,11 @@ describe('history file', () => {
   })
 
   test('processes taking over dead runs\' locks at the same moment never hold the lock together', async () => {
-    // Six real processes contend for one lock, 12 rounds each. Every fourth round a process
+    // Six real processes contend for one lock, 8 rounds each. Every fourth round a process
     // abandons the lock (as a run that died would), so the others, all waiting, find it stale at
-    // about the same moment and race to take it over. Inside the lock each one creates a marker
+    // about the same moment and race to take it over. staleMs is 400 ms, far above the 3 ms a
+    // holder keeps the lock: a holder stalled longer than staleMs (a loaded machine) is by
+    // definition taken over, which is why the real default is 30 s. Inside the lock each one creates a marker
     // file exclusively and deletes it when done: finding the marker there means two processes
     // held the lock at once (what deleting a lock another process had just taken allowed).
     const lock = join(fresh(), 'h.json.lock')
@@ -126,8 +128,8 @@ describe('history file', () => {
     const script = `import(${JSON.stringify(module)}).then(async ({ acquireLock }) => {
       const fs = await import('node:fs')
       let overlaps = 0
-      for (let round = 0; round < 12; round++) {
-        const release = await acquireLock(${JSON.stringify(lock)}, { staleMs: 60, waitMs: 60000 })
+      for (let round = 0; round < 8; round++) {
+        const release = await acquireLock(${JSON.stringify(lock)}, { staleMs: 400, waitMs: 60000 })
         try { fs.writeFileSync(${JSON.stringify(marker)}, String(process.pid), { flag: 'wx' }) } catch { overlaps++ }
         await new Promise((resolve) => setTimeout(resolve, 3))
         fs.rmSync(${JSON.stringify(marker)}, { force: true })
