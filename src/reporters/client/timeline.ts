@@ -8,47 +8,18 @@
  * and shows its details; the "kept" chips select the biggest retainers; "#test=<name>" in the URL
  * selects that test.
  */
-import type { TimelineData, TimelineTest, TimelineWorker } from '../page-data.js'
-import { byId, element, formatSize, hashParameter, hideTooltip, readPageData, showTooltip, type TooltipLine } from './page.js'
+import type { TimelineWorker } from '../page-data.js'
+import { byId, element, formatSize, hashParameter, hideTooltip, showTooltip } from './page.js'
+import { data, files, MiB, tests, type Run, type WorkerView } from './timeline-data.js'
+import { showDetails } from './timeline-details.js'
+import { describePoint, fitText, formatMiB, isHot, isRunning, niceStep, testAt } from './timeline-text.js'
 
 const SVG_NS = 'http://www.w3.org/2000/svg'
-const MiB = 1024 * 1024
 const HEIGHT = 280
 const MARGIN = { left: 62, right: 18, top: 24, bottom: 36 }
-const KINDS = ['user', 'dependency', 'node'] as const
-const STATES: Record<string, string> = { passed: 'passed', failed: 'failed', skipped: 'skipped', unknown: 'unknown', running: 'running when the worker died', lost: 'results lost (from the worker journal)' }
 
-const data = readPageData<TimelineData>()
-const { files, frames, tests } = data
 const main = byId('workers')
 const fit = byId<HTMLInputElement>('fit')
-
-/** A file's run of consecutive points on the x axis. */
-interface Run { start: number; end: number; file: number }
-
-/** One worker's chart and what it drew, for hover, click and redraw. */
-interface WorkerView {
-  w: TimelineWorker
-  selected: number
-  /** Per point, how many tests the worker had finished by then (the x axis numbers). */
-  ordinal: number[]
-  runs: Run[]
-  /** Points whose test kept at least data.hot bytes, biggest first. */
-  hot: number[]
-  tested: number
-  section: HTMLElement
-  chart: HTMLDivElement
-  details: HTMLDivElement
-  chips?: HTMLButtonElement[]
-  // Set by render().
-  svg?: SVGSVGElement
-  guide?: SVGElement
-  focus?: SVGElement
-  ring?: SVGElement
-  x?: (i: number) => number
-  y?: (bytes: number | null) => number
-  step?: number
-}
 
 type Label = (x: number, y: number, text: string, className: string, anchor: string) => void
 
@@ -63,48 +34,6 @@ function svgText(x: number, y: number, text: string, className: string, anchor?:
   const el = svg('text', { x, y, 'text-anchor': anchor || 'start' }, className)
   el.textContent = text
   return el
-}
-
-function isHot(test: TimelineTest): boolean {
-  return test.r !== null && test.r >= data.hot
-}
-
-function testAt(w: TimelineWorker, i: number): TimelineTest {
-  return tests[w.t[i]!]!
-}
-
-function retainedText(test: TimelineTest): string {
-  if (test.r === null) {
-    if (test.s === 'running') return 'n/a (still running)'
-    if (test.s === 'lost') return 'unknown'
-    return 'under ' + formatSize(data.hot) + ' (no full GC was needed)'
-  }
-  return (test.r >= 0 ? '+' : '') + formatSize(test.r) + (test.x ? ' (exact)' : ' (at least)')
-}
-
-function liveText(w: TimelineWorker, i: number): string {
-  const bytes = w.b[i]
-  if (bytes === null || bytes === undefined) return 'not recorded (the worker died before its file reported)'
-  return w.e[i] ? formatSize(bytes) + ' (exact: right after a full GC)' : 'at most ' + formatSize(bytes) + ' (upper bound: garbage included)'
-}
-
-function isRunning(w: TimelineWorker, i: number): boolean {
-  return !!w.incident && w.incident.running !== null && i === w.b.length - 1
-}
-
-/** "…end/of/a/long/path.ts" within roughly maxWidth pixels of 11px monospace text. */
-function fitText(text: string, maxWidth: number, fromEnd: boolean): string {
-  const chars = Math.floor(maxWidth / 6.7)
-  if (text.length <= chars) return text
-  if (chars < 4) return ''
-  return fromEnd ? '…' + text.slice(text.length - chars + 1) : text.slice(0, chars - 1) + '…'
-}
-
-function niceStep(range: number, count: number): number {
-  const raw = range / Math.max(1, count)
-  const power = Math.pow(10, Math.floor(Math.log10(raw)))
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= raw) return step * power
-  return 10 * power
 }
 
 function setUp(w: TimelineWorker): WorkerView {
@@ -302,12 +231,6 @@ function render(view: WorkerView): void {
   placeRing(view)
 }
 
-function formatMiB(bytes: number, tick: number): string {
-  const mib = bytes / MiB
-  const step = tick / MiB
-  return mib.toFixed(step === Math.round(step) ? 0 : step * 10 === Math.round(step * 10) ? 1 : 2)
-}
-
 function drawIncident(root: SVGElement, view: WorkerView, x: (i: number) => number, y: (bytes: number | null) => number, label: Label): void {
   const w = view.w
   const incident = w.incident!
@@ -328,21 +251,6 @@ function indexAt(view: WorkerView, event: MouseEvent): number {
   return Math.min(view.w.b.length - 1, Math.max(0, i))
 }
 
-function describe(view: WorkerView, i: number): TooltipLine[] {
-  const w = view.w
-  if (w.t[i]! < 0) {
-    return [['fn', 'Start of ' + files[w.f[i]!]], ['', 'Live memory: ' + liveText(w, i)], ['hint', 'The level the file’s first test starts from']]
-  }
-  const test = testAt(w, i)
-  const lines: TooltipLine[] = [['fn', test.n], ['where', files[test.f]!]]
-  if (isRunning(w, i)) lines.push(['', 'Running when the worker died; live memory when it started: at most ' + formatSize(w.b[i]!)])
-  else lines.push(['', 'Live memory after it: ' + liveText(w, i)])
-  lines.push(['', 'Retained: ' + retainedText(test)])
-  if (test.p !== null) lines.push(['', 'Peak: ' + formatSize(test.p)])
-  lines.push(['hint', 'Test ' + view.ordinal[i] + ' of ' + view.tested + ' in this worker · click for its allocation sites'])
-  return lines
-}
-
 function hover(view: WorkerView, event: MouseEvent): void {
   const i = indexAt(view, event)
   const cx = String(view.x!(i))
@@ -353,7 +261,7 @@ function hover(view: WorkerView, event: MouseEvent): void {
   view.focus!.setAttribute('cx', cx)
   view.focus!.setAttribute('cy', cy)
   view.focus!.setAttribute('visibility', 'visible')
-  showTooltip(describe(view, i), event)
+  showTooltip(describePoint(view, i), event)
 }
 
 function placeRing(view: WorkerView): void {
@@ -367,87 +275,13 @@ function placeRing(view: WorkerView): void {
   ring.setAttribute('visibility', 'visible')
 }
 
-function fact(label: string, value: string): HTMLDivElement {
-  const el = element('div', 'fact')
-  el.appendChild(element('span', 'label', label))
-  el.appendChild(element('span', 'value', value))
-  return el
-}
-
-function frameLine(index: number): HTMLDivElement {
-  const [name, location, kind] = frames[index]!
-  const el = element('div', 'frame-line ' + KINDS[kind])
-  el.appendChild(element('span', 'fn', name))
-  if (location) el.appendChild(element('span', 'loc', location))
-  return el
-}
-
-function sitesTable(test: TimelineTest): HTMLTableElement {
-  const table = element('table', 'sites')
-  const head = element('tr')
-  head.appendChild(element('th', 'num', 'Allocated'))
-  head.appendChild(element('th', 'num', 'Allocations'))
-  head.appendChild(element('th', '', 'Where (allocating function first, then its callers)'))
-  table.appendChild(head)
-  const shown = 4
-  for (const [bytes, count, siteFrames] of test.a) {
-    const row = element('tr')
-    row.appendChild(element('td', 'num', formatSize(bytes)))
-    row.appendChild(element('td', 'num', '~' + Math.round(count).toLocaleString('en-US')))
-    const cell = element('td', 'frames')
-    for (const index of siteFrames.slice(0, shown)) cell.appendChild(frameLine(index))
-    if (siteFrames.length > shown) {
-      const more = element('details')
-      more.appendChild(element('summary', '', siteFrames.length - shown + ' more frames'))
-      for (const index of siteFrames.slice(shown)) more.appendChild(frameLine(index))
-      cell.appendChild(more)
-    }
-    row.appendChild(cell)
-    table.appendChild(row)
-  }
-  return table
-}
-
+/** Selects point i: the ring, the matching chip and the details panel. */
+/** Selects point i: the ring, the matching chip and the details panel. */
 function select(view: WorkerView, i: number, scroll: boolean): void {
-  const w = view.w
   view.selected = i
   placeRing(view)
   if (view.chips) for (const chip of view.chips) chip.classList.toggle('active', Number(chip.getAttribute('data-i')) === i)
-  const details = view.details
-  details.textContent = ''
-  details.className = 'details'
-  if (w.t[i]! < 0) {
-    details.appendChild(element('h3', '', 'Start of ' + files[w.f[i]!]))
-    details.appendChild(element('p', '', 'Live memory: ' + liveText(w, i) + '. The level before the file’s first test.'))
-  } else {
-    const test = testAt(w, i)
-    const bytes = w.b[i] ?? null
-    details.appendChild(element('h3', '', test.n))
-    const facts = element('div', 'facts')
-    facts.appendChild(fact('File', files[test.f]!))
-    facts.appendChild(fact('State', STATES[test.s] || test.s))
-    facts.appendChild(fact('Peak', test.p === null ? 'unknown' : formatSize(test.p)))
-    const retained = fact('Retained', retainedText(test))
-    if (isHot(test)) retained.classList.add('bad')
-    facts.appendChild(retained)
-    facts.appendChild(fact(isRunning(w, i) ? 'Live memory at its start' : 'Live memory after it', bytes === null ? 'not recorded' : (w.e[i] ? '' : '≤ ') + formatSize(bytes)))
-    facts.appendChild(fact('Position', 'test ' + view.ordinal[i] + ' of ' + view.tested + ' in worker ' + w.id))
-    details.appendChild(facts)
-    if (test.a.length > 0) {
-      const heading = element('h4', '', 'Biggest allocation sites during the test ')
-      heading.appendChild(element('span', '', '(sampled: what it allocated, kept or not)'))
-      details.appendChild(heading)
-      details.appendChild(sitesTable(test))
-    } else if (test.s === 'running') {
-      details.appendChild(element('p', '', 'No allocation sites: the worker died while this test ran.'))
-    } else if (test.s === 'lost' || bytes === null) {
-      details.appendChild(element('p', '', 'No allocation sites: its worker died before the file’s results reached the report. ' + (test.s === 'lost' ? 'Peak and retained memory come' : 'Retained memory comes') + ' from the worker’s journal.'))
-    } else if (!test.m) {
-      details.appendChild(element('p', '', 'Allocation sites were not read for this test: no test in its file peaked at 1 MiB or allocated 4 MiB (see docs/measuring.md).'))
-    } else {
-      details.appendChild(element('p', '', 'No allocation sites were recorded for this test.'))
-    }
-  }
+  showDetails(view, i)
   if (scroll) view.section.scrollIntoView({ block: 'nearest' })
 }
 
