@@ -1,10 +1,11 @@
 // Bundles the pages' browser code (src/reporters/client/*.ts + .css) into
 // src/reporters/client-bundles.ts: strings that html-page.ts inlines into each self-contained HTML
 // page (a report must open with no network), as memray inlines its webpack output.
-// The generated module is committed, so `tsc`, the unit tests and a fresh checkout's typecheck see
-// it without a build step first; `npm run build` regenerates it, and
-// `node scripts/bundle-client.mjs --check` (run by test/unit/reporters/client/bundle.test.ts)
-// fails when it is stale.
+// The generated module is committed (as memray commits its webpack output), so `tsc`, the unit
+// tests and a fresh checkout's typecheck see it without a build step first.
+//   npm run bundle:client   writes it: run it after editing src/reporters/client/ and commit both;
+//   --check                 fails when it is stale: `npm run build` (so `npm test` and CI) and
+//                           test/unit/reporters/client/bundle.test.ts run it this way.
 import { rolldown } from 'rolldown'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -50,7 +51,7 @@ if (process.argv.includes('--check')) {
   let current = ''
   try { current = readFileSync(target, 'utf8') } catch {}
   if (current !== text) {
-    console.error('src/reporters/client-bundles.ts is stale: run `node scripts/bundle-client.mjs` (or `npm run build`) and commit it')
+    console.error('src/reporters/client-bundles.ts is stale: src/reporters/client/ changed since it was generated. Run `npm run bundle:client` and commit it.')
     process.exit(1)
   }
 } else {
