@@ -23,6 +23,10 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_REPORT_INVALID'
   | 'HEAPMARK_REPORT_VERSION'
   | 'HEAPMARK_UNKNOWN_FORMAT'
+  /** heapmark is on but cannot reach some Vitest projects of the run: the run stops before any test. */
+  | 'HEAPMARK_UNREACHABLE_PROJECTS'
+  /** `heapmark run -- jest`: the project's own test environment cannot be found or loaded. */
+  | 'HEAPMARK_JEST_ENVIRONMENT'
   /** The command line itself is wrong (unknown flag, missing argument): the CLI exits 2. */
   | 'HEAPMARK_CLI_USAGE'
 
