@@ -25,8 +25,8 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_UNKNOWN_FORMAT'
   /** heapmark is on but cannot reach some Vitest projects of the run: the run stops before any test. */
   | 'HEAPMARK_UNREACHABLE_PROJECTS'
-  /** `heapmark run -- jest`: the project's own test environment cannot be found or loaded. */
-  | 'HEAPMARK_JEST_ENVIRONMENT'
+  /** `heapmark run -- jest`: the project's Jest config cannot be read (an environment or runner that cannot be found, say), or uses a runner heapmark cannot measure. */
+  | 'HEAPMARK_JEST_CONFIG'
   /** The command line itself is wrong (unknown flag, missing argument): the CLI exits 2. */
   | 'HEAPMARK_CLI_USAGE'
 
