@@ -47,11 +47,13 @@ export function prepareJestRun(command: string[], env: NodeJS.ProcessEnv): JestR
   const options = prepareRunOutputs(resolveOptions({}, env), rootDir)
   if (!options.enabled) return undefined
   const shown = showConfig(file, args, env)
-  const notCircus = shown.configs.filter((config) => !/[\\/]jest-circus[\\/]/.test(config.testRunner))
-  if (notCircus.length > 0) {
+  // jasmine sends no circus events, so its tests could not be measured: refused rather than silent.
+  // (A runner of your own is wrapped like circus: it usually calls circus.)
+  const jasmine = shown.configs.filter((config) => /[\\/]jest-jasmine2[\\/]/.test(config.testRunner))
+  if (jasmine.length > 0) {
     throw new HeapmarkError(
       'HEAPMARK_JEST_CONFIG',
-      `heapmark measures tests through jest-circus, Jest's default test runner, but ${notCircus.map((config) => `${projectName(config)} uses ${config.testRunner}`).join('; ')}. ` +
+      `heapmark measures tests through jest-circus, Jest's default test runner, but ${jasmine.map((config) => `${projectName(config)} uses ${config.testRunner}`).join('; ')}. ` +
         'Remove testRunner from those projects (or run the others with --selectProjects).',
     )
   }

@@ -17,9 +17,11 @@ const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /**
- * The run's state lives on the Vitest instance itself: 4.1 loads a config once per `extends: true`
- * project, and the fallback global setup may load heapmark a second time, so module state would
- * be per copy, not per run.
+ * The run's state lives on Vitest's resolved root config: 4.1 loads a config once per
+ * `extends: true` project, and the fallback global setup may load heapmark a second time, so
+ * module state would be per copy, not per run. The config, not the Vitest instance: a restart in
+ * watch mode (a config file changed) resolves a new config and makes new reporters, and heapmark
+ * must join those again.
  */
 const RUN = Symbol.for('heapmark.vitest.run')
 
@@ -43,7 +45,7 @@ export type ReporterRoute = 'config' | 'created'
  * plugin. Safe to call again: projects configured before are left alone, new ones are added.
  */
 export async function measureVitestRun(vitest: Vitest, options: ResolvedHeapmarkOptions, route: ReporterRoute): Promise<void> {
-  const holder = vitest as unknown as Record<symbol, MeasuredRun | undefined>
+  const holder = vitest.config as unknown as Record<symbol, MeasuredRun | undefined>
   let run = holder[RUN]
   if (!run) {
     const prepared = prepareOutputs(options, vitest.config.root)

@@ -44,6 +44,14 @@ module.exports = class MyEnvironment extends TestEnvironment {
 }
 `
 
+/** The project's own test runner (over jest-circus): leaves a mark per test file it ran. */
+const CUSTOM_RUNNER = `const circus = require('jest-circus/runner').default
+module.exports = async (globalConfig, config, environment, runtime, testPath, send) => {
+  require('fs').appendFileSync(require('path').join(config.rootDir, 'my-runner.txt'), 'ran\\n')
+  return circus(globalConfig, config, environment, runtime, testPath, send)
+}
+`
+
 const runs = fixtureBatch(2)
 const run = (files: Record<string, string>, jestArgs: string[], heapmarkFlags: string[] = ['--json', 'report.json']) => () =>
   runJestFixture(files, ['run', ...heapmarkFlags, '--', 'jest', ...jestArgs], { command: 'heapmark' })
@@ -64,8 +72,9 @@ runs.add('jsdom', run({
 }, ['--runInBand']))
 
 runs.add('custom', run({
-  'jest.config.js': plainConfig("testEnvironment: '<rootDir>/my-environment.js',\n  reporters: ['default'],"),
+  'jest.config.js': plainConfig("testEnvironment: '<rootDir>/my-environment.js',\n  testRunner: '<rootDir>/my-runner.js',\n  reporters: ['default'],"),
   'my-environment.js': CUSTOM_ENVIRONMENT,
+  'my-runner.js': CUSTOM_RUNNER,
   'a.test.js': allocating('custom keeps 8 MiB', 'expect(fromMyEnvironment).toBe(42)') +
     "test('its own handler still runs', () => { expect(myEvents).toEqual(['test_fn_start', 'test_fn_start']) })\n",
 }, ['--runInBand']))
@@ -127,10 +136,11 @@ describe(`heapmark run -- jest on projects without heapmark in their config (${m
     expectPeakNear8(run, 'a.test.js > jsdom keeps 8 MiB')
   })
 
-  test("a custom environment: measured, its global and its own event handler kept", async () => {
+  test('a custom environment and test runner: measured, the global, event handler and runner kept', async () => {
     const run = await runs.get('custom')
     expect(run.exitCode, run.output).toBe(0)
     expectPeakNear8(run, 'a.test.js > custom keeps 8 MiB')
+    expect(readFileSync(join(run.dir, 'my-runner.txt'), 'utf8')).toBe('ran\n')
   })
 
   test("Jest's projects (node and jsdom) are kept and both measured", async () => {
