@@ -89,6 +89,9 @@ function showConfig(file: string, args: string[], env: NodeJS.ProcessEnv): Shown
   const childEnv = { ...env }
   delete childEnv[RESULT_CHANNEL_ENV]
   const shown = spawnSync(file, [...args, '--showConfig'], { env: childEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if ((shown.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `cannot run ${JSON.stringify(file)}: command not found (looked in node_modules/.bin and PATH)`)
+  }
   const failure = shown.error?.message ?? (shown.status !== 0 ? lastLines(shown.stderr || shown.stdout) : undefined)
   if (failure === undefined) {
     try {
