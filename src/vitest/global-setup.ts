@@ -9,8 +9,8 @@
 import type { TestProject } from 'vitest/node'
 import type { HeapmarkPluginApi } from './plugin.js'
 
-export default async function setup(project: TestProject): Promise<void> {
+export default function setup(project: TestProject): void {
   const plugins = [...(project.vite?.config.plugins ?? []), ...(project.vitest.vite?.config.plugins ?? [])]
   const api = plugins.map((plugin) => (plugin as { api?: Partial<HeapmarkPluginApi> }).api).find((candidate) => typeof candidate?.measureFromGlobalSetup === 'function')
-  await api?.measureFromGlobalSetup!(project.vitest)
+  api?.measureFromGlobalSetup!(project.vitest)
 }

@@ -10,7 +10,7 @@ const GLOBAL_SETUP_PATH = fileURLToPath(new URL('./global-setup.js', import.meta
 
 /** What the fallback global setup finds on the root config's heapmark plugin (Vite's plugin `api`). */
 export interface HeapmarkPluginApi {
-  measureFromGlobalSetup(vitest: Vitest): Promise<void>
+  measureFromGlobalSetup(vitest: Vitest): void
 }
 
 /**
@@ -34,9 +34,9 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin & { api: Heapmar
   return {
     name: 'heapmark',
     api: {
-      async measureFromGlobalSetup(vitest) {
+      measureFromGlobalSetup(vitest) {
         const resolved = enabledOptions()
-        if (resolved) await measureVitestRun(vitest, resolved, 'created')
+        if (resolved) measureVitestRun(vitest, resolved, 'created')
       },
     },
     config(config) {
@@ -48,9 +48,9 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin & { api: Heapmar
       if (!Array.isArray(projects) || projects.length === 0) return undefined
       return { test: { globalSetup: [GLOBAL_SETUP_PATH] } }
     },
-    async configureVitest({ vitest }: { vitest: Vitest; project: TestProject }) {
+    configureVitest({ vitest }: { vitest: Vitest; project: TestProject }) {
       const resolved = enabledOptions()
-      if (resolved) await measureVitestRun(vitest, resolved, 'config')
+      if (resolved) measureVitestRun(vitest, resolved, 'config')
     },
   }
 }

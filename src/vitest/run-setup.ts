@@ -44,12 +44,13 @@ export type ReporterRoute = 'config' | 'created'
  * every project Vitest resolved, whichever config (the root's, a project's own file) carried the
  * plugin. Safe to call again: projects configured before are left alone, new ones are added.
  */
-export async function measureVitestRun(vitest: Vitest, options: ResolvedHeapmarkOptions, route: ReporterRoute): Promise<void> {
+export function measureVitestRun(vitest: Vitest, options: ResolvedHeapmarkOptions, route: ReporterRoute): void {
   const holder = vitest.config as unknown as Record<symbol, MeasuredRun | undefined>
   let run = holder[RUN]
   if (!run) {
     const prepared = prepareOutputs(options, vitest.config.root)
-    const reporter = await addReporter(vitest, prepared, route)
+    // Synchronous up to here: Vitest calls configureVitest for all projects at once.
+    const reporter = addReporter(vitest, prepared, route)
     run = holder[RUN] = { options: prepared, reporter, configured: new WeakSet(), skippedBrowserProjects: [], warnedHeapProf: false }
     const marker = process.env[RUN_MARKER_ENV]
     if (marker) writeFileSync(marker, 'vitest\n')
@@ -99,7 +100,7 @@ function skipBrowserProject(project: TestProject, run: MeasuredRun): void {
   run.skippedBrowserProjects.push(project.name || '(unnamed)')
 }
 
-async function addReporter(vitest: Vitest, options: ResolvedHeapmarkOptions, route: ReporterRoute): Promise<HeapmarkReporter> {
+function addReporter(vitest: Vitest, options: ResolvedHeapmarkOptions, route: ReporterRoute): HeapmarkReporter {
   if (route === 'config') {
     const reporters = vitest.config.reporters as unknown[]
     // One the user listed themselves is the run's reporter.
