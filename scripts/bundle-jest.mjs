@@ -22,6 +22,6 @@ async function build(input, output) {
 for (const name of readdirSync(`${dist}jest`)) if (name.startsWith('chunk-')) rmSync(`${dist}jest/${name}`)
 await build({ index: `${dist}index.js` }, { dir: dist })
 await build(
-  Object.fromEntries(['index', 'environment', 'jsdom', 'reporter'].map((name) => [name, `${dist}jest/${name}.js`])),
+  Object.fromEntries(['index', 'environment', 'jsdom', 'reporter', 'test-runner'].map((name) => [name, `${dist}jest/${name}.js`])),
   { dir: `${dist}jest`, exports: 'named' },
 )

@@ -27,6 +27,10 @@ export type HeapmarkErrorCode =
   | 'HEAPMARK_HISTORY_LOCKED'
   /** The Jest test environment heapmark wraps cannot be found, or is not an environment class. */
   | 'HEAPMARK_JEST_ENVIRONMENT'
+  /** heapmark is on but cannot reach some Vitest projects of the run: the run stops before any test. */
+  | 'HEAPMARK_UNREACHABLE_PROJECTS'
+  /** `heapmark run -- jest`: the project's Jest config cannot be read (an environment or runner that cannot be found, say), or uses a runner heapmark cannot measure. */
+  | 'HEAPMARK_JEST_CONFIG'
   /** The command line itself is wrong (unknown flag, missing argument): the CLI exits 2. */
   | 'HEAPMARK_CLI_USAGE'
 

@@ -2,16 +2,10 @@ import path from 'node:path'
 
 /**
  * What `heapmark run` prints when the test run never switched heapmark on (no adapter wrote the
- * run marker): how to add heapmark to the runner the command starts.
+ * run marker): how to add heapmark to the runner the command starts. (A Jest command never gets
+ * here: `heapmark run` switches Jest on itself, see cli/jest-run.ts.)
  */
 export function missingAdapterHint(command: readonly string[]): string {
-  if (looksLikeJest(command)) {
-    return (
-      `heapmark: the test run did not load heapmark's Jest reporter, so nothing was measured. Add it and the test environment to jest.config:\n` +
-      `  testEnvironment: 'heapmark/jest/environment',   // or 'heapmark/jest/jsdom'\n` +
-      `  reporters: ['default', 'heapmark/jest/reporter'],`
-    )
-  }
   if (looksLikeNodeTest(command)) {
     // heapmark run loads heapmark into `node --test` itself: no test process started with it.
     return `heapmark: node ran no test with heapmark loaded, so nothing was measured (did node --test find test files?).`
@@ -19,6 +13,7 @@ export function missingAdapterHint(command: readonly string[]): string {
   return (
     `heapmark: the test run did not load heapmark's plugin, so nothing was measured. Add it to your config:\n` +
     `  import { heapmark } from 'heapmark/vitest'\n  export default defineConfig({ plugins: [heapmark()] })\n` +
+    `For Jest, run jest itself through heapmark (heapmark run -- jest ...: no config edit needed). ` +
     `For node:test, run node itself through heapmark (heapmark run -- node --test ...), or pass it --import heapmark/node/register.`
   )
 }
@@ -32,7 +27,7 @@ function looksLikeNodeTest(command: readonly string[]): boolean {
 const LAUNCHERS = new Set(['npx', 'node', 'yarn', 'pnpm', 'bunx', 'bun', 'npm', 'exec', 'dlx', 'run'])
 
 /** Whether the program the command runs is Jest (its arguments do not count: `vitest -t jest` is Vitest). */
-function looksLikeJest(command: readonly string[]): boolean {
+export function looksLikeJest(command: readonly string[]): boolean {
   const program = command.find((arg) => !arg.startsWith('-') && !LAUNCHERS.has(path.basename(arg)))
   return program !== undefined && /^jest(\.[cm]?js)?$/.test(path.basename(program))
 }

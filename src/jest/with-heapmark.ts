@@ -12,6 +12,7 @@ export type JestEnvironmentClass = new (config: JestEnvironmentConfig, context: 
 type AnyEventHandler = (event: Circus.Event, state: Circus.State) => unknown
 
 const WRAPPED = Symbol.for('heapmark.jest.environment')
+const MEASURED = Symbol.for('heapmark.jest.measured-environment')
 
 /**
  * Adds heapmark to a Jest test environment class (or a module exporting one as `TestEnvironment`
@@ -31,26 +32,7 @@ export function withHeapmark<Base extends JestEnvironmentClass>(environment: Bas
 
     constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
       super(config, context)
-      const worker = joinJestRun(config)
-      // Off: the environment stays the base one, without an event handler of ours.
-      if (!worker) return
-      worker.sourceMaps.useProject({ config: config.projectConfig, globalConfig: config.globalConfig })
-      const file = (this.heapmarkFile = new JestTestFile(worker, context.testPath))
-      // Test files get their own copy of `process`; limit wrappers there look for heapmark on it.
-      const testProcess = (this.global as { process?: object }).process
-      if (testProcess) shareWorkerState(testProcess)
-      // The base environment's own handler (a method or an instance property) keeps running. The
-      // body's window opens after it and closes before it, so its work is not the test's.
-      const baseHandler = this.handleTestEvent?.bind(this) as AnyEventHandler | undefined
-      this.handleTestEvent = async (event: Circus.Event, state: Circus.State) => {
-        if (event.name === 'test_fn_start') {
-          await baseHandler?.(event, state)
-          await file.handle(event)
-        } else {
-          await file.handle(event)
-          await baseHandler?.(event, state)
-        }
-      }
+      this.heapmarkFile = measureEnvironment(this, config, context.testPath)
     }
 
     override async teardown(): Promise<void> {
@@ -63,6 +45,43 @@ export function withHeapmark<Base extends JestEnvironmentClass>(environment: Bas
   }
   Object.defineProperty(HeapmarkEnvironment, 'name', { value: `Heapmark${BaseEnvironment.name || 'Environment'}` })
   return HeapmarkEnvironment as unknown as Base
+}
+
+/**
+ * Adds heapmark to one environment instance for its test file: the body of each test is measured
+ * through circus' events, which the environment receives in `handleTestEvent`. Undefined while
+ * heapmark is off (no run opened a result channel). The caller ends the file with `finish()`
+ * before the environment is torn down. Used by withHeapmark's constructor and by the test runner
+ * `heapmark run -- jest` installs (which gets environments of any class, docblock ones included).
+ */
+export function measureEnvironment(environment: JestEnvironment, config: JestEnvironmentConfig, testPath: string): JestTestFile | undefined {
+  const worker = joinJestRun(config)
+  // Off: the environment stays the base one, without an event handler of ours.
+  if (!worker) return undefined
+  worker.sourceMaps.useProject({ config: config.projectConfig, globalConfig: config.globalConfig })
+  const file = new JestTestFile(worker, testPath)
+  // Test files get their own copy of `process`; limit wrappers there look for heapmark on it.
+  const testProcess = (environment.global as { process?: object } | undefined)?.process
+  if (testProcess) shareWorkerState(testProcess)
+  // The base environment's own handler (a method or an instance property) keeps running. The
+  // body's window opens after it and closes before it, so its work is not the test's.
+  const baseHandler = environment.handleTestEvent?.bind(environment) as AnyEventHandler | undefined
+  environment.handleTestEvent = (async (event: Circus.Event, state: Circus.State) => {
+    if (event.name === 'test_fn_start') {
+      await baseHandler?.(event, state)
+      await file.handle(event)
+    } else {
+      await file.handle(event)
+      await baseHandler?.(event, state)
+    }
+  }) as JestEnvironment['handleTestEvent']
+  ;(environment as unknown as Record<symbol, unknown>)[MEASURED] = true
+  return file
+}
+
+/** Whether heapmark already measures this environment instance (its class is withHeapmark's). */
+export function isMeasured(environment: JestEnvironment): boolean {
+  return (environment as unknown as Record<symbol, unknown>)[MEASURED] === true
 }
 
 /** The class in an environment module: its export itself, or its `TestEnvironment` or `default` export. */

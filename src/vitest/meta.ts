@@ -5,7 +5,10 @@ import type { FileRetention } from '../core/retention.js'
 
 /** What the plugin hands to every worker through Vitest's provide/inject. */
 export interface ProvidedSettings extends ResolvedHeapmarkOptions {
+  /** The run's root (Vitest's root), for every project: test names and the history file hang on it. */
   rootDir: string
+  /** The project name test names start with, in configs with projects (see test-names.ts). */
+  projectName: string | undefined
   vitestVersion: string
   /** The run's journal folder (ReportCollector.journalDir). */
   journalDir: string

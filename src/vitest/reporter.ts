@@ -5,6 +5,7 @@ import type { TestState } from '../core/report/model.js'
 import { testProperties } from '../core/report/test-properties.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import './meta.js'
+import { reportedProjectName, testName } from './test-names.js'
 
 /** Marks our reporter so a config loaded once per project does not add it twice. */
 export const REPORTER_MARK = Symbol.for('heapmark.reporter')
@@ -47,10 +48,12 @@ export class HeapmarkReporter implements Reporter {
     const root = this.vitest?.config.root ?? process.cwd()
     const attributions = module.meta().heapmarkAttribution ?? {}
     const file = relativePath(root, module.moduleId)
+    const projectName = this.vitest ? reportedProjectName(this.vitest, module.project) : undefined
     for (const test of module.children.allTests()) {
       const record = test.meta().heapmark
       if (!record) continue
-      const identity = { id: test.id, name: `${file} > ${test.fullName}`, file, state: toState(test.result().state) }
+      const name = testName(projectName, file, [test.fullName])
+      const identity = { id: test.id, name, file, state: toState(test.result().state) }
       const result = this.collector.add(identity, record, attributions[test.id])
       // Added in the main process only, before JUnit writes its file at the end of the run.
       if (this.junitProperties) {

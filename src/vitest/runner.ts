@@ -9,6 +9,7 @@ import path from 'node:path'
 import { WorkerSession, workerSessionSettings, type TestIdentity } from '../core/worker-session.js'
 import { createModuleGraphMapper, loadSourceMapSupport, type EvaluatedModulesLike } from './source-map.js'
 import type { ProvidedSettings } from './meta.js'
+import { testName } from './test-names.js'
 import './meta.js'
 
 const settings: ProvidedSettings = inject('heapmark')
@@ -58,7 +59,7 @@ export default class HeapmarkRunner extends BaseRunner {
 /** The name the report shows: the same as the main process builds from Vitest's fullName. */
 function identify(test: Test): TestIdentity {
   const file = path.relative(settings.rootDir, test.file.filepath).split(path.sep).join('/')
-  return { id: test.id, name: [file, ...suiteNames(test), test.name].join(' > '), file }
+  return { id: test.id, name: testName(settings.projectName, file, [...suiteNames(test), test.name]), file }
 }
 
 /** Vitest's own packages: what they keep alive (assertion state, results) is not the test's leak. */

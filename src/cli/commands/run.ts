@@ -8,8 +8,9 @@ import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEn
 import type { Command } from '../command.js'
 
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
-import { missingAdapterHint } from '../setup-hint.js'
+import { looksLikeJest, missingAdapterHint } from '../setup-hint.js'
 import { prepareNodeTestRun } from '../node-test.js'
+import { prepareJestRun } from '../jest-run.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
@@ -68,8 +69,14 @@ export const runCommand: Command = {
     try {
       // node:test has no config to add heapmark to: the wrapper loads it and reports the run.
       const nodeTest = prepareNodeTestRun(command, env)
-      const code = await spawnInherited(command[0]!, nodeTest?.args ?? command.slice(1), env)
+      // Jest takes a test runner on its command line: no config edit needed either.
+      const jest = looksLikeJest(command) ? prepareJestRun(command, env) : undefined
+      const code = await spawnInherited(command[0]!, nodeTest?.args ?? jest?.args ?? command.slice(1), env)
       await nodeTest?.finish()
+      if (jest) {
+        await jest.finish(existsSync(marker))
+        return code
+      }
       if (!existsSync(marker)) {
         console.error(missingAdapterHint(command))
         return code === 0 ? 1 : code
