@@ -32,6 +32,11 @@ const ALLOWED_EDGES = [
     to: 'src/node/register.ts',
     why: '`heapmark run -- node --test` passes node:test adapter\'s register module to the test processes as --import=<its file URL>; the CLI never loads it itself',
   },
+  {
+    from: 'src/cli/jest-run.ts',
+    to: 'src/jest/run-settings.ts',
+    why: '`heapmark run -- jest` and the Jest adapter share one contract: the variable naming each project\'s own test runner and the shape of what workers send (types and a constant only; no Jest code loads in the CLI)',
+  },
 ]
 
 /**

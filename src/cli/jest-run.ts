@@ -8,8 +8,7 @@ import { ReportCollector } from '../core/report/collector.js'
 import { closeResultChannel, openResultChannel, ResultChannelReader } from '../core/result-channel.js'
 import { prepareRunOutputs } from '../core/run-outputs.js'
 import { RESULT_CHANNEL_ENV } from '../core/result-channel.js'
-import type { JestFileBatch, JestRunSettings } from '../jest/run-settings.js'
-import { TEST_RUNNERS_ENV } from '../jest/test-runner.js'
+import { TEST_RUNNERS_ENV, type JestFileBatch, type JestRunSettings } from '../jest/run-settings.js'
 
 /** heapmark's Jest test runner, the one of this install (CommonJS, as Jest loads runners). */
 const TEST_RUNNER_PATH = fileURLToPath(new URL('../jest/test-runner.cjs', import.meta.url))

@@ -5,6 +5,12 @@ import type { FileRetention } from '../core/retention.js'
 import type { TestRecord } from '../core/test-result.js'
 import type { TestIdentity } from '../core/worker-session.js'
 
+/**
+ * Project id -> the project's own test runner (absolute path), from `jest --showConfig`: how
+ * `heapmark run -- jest` tells heapmark's test runner (test-runner.ts) what to wrap.
+ */
+export const TEST_RUNNERS_ENV = 'HEAPMARK_JEST_TEST_RUNNERS'
+
 /** What the reporter (main process) hands every worker through the result channel. */
 export interface JestRunSettings {
   options: ResolvedHeapmarkOptions

@@ -11,10 +11,9 @@ import path from 'node:path'
 import type { JestEnvironment } from '@jest/environment'
 import type { Config } from '@jest/types'
 import { HeapmarkError } from '../errors.js'
+import { TEST_RUNNERS_ENV } from './run-settings.js'
 import { isMeasured, measureEnvironment } from './with-heapmark.js'
 
-/** Project id -> the project's own test runner (absolute path), from `jest --showConfig`. */
-export const TEST_RUNNERS_ENV = 'HEAPMARK_JEST_TEST_RUNNERS'
 
 type TestRunner = (
   globalConfig: Config.GlobalConfig,
