@@ -67,7 +67,7 @@ describe('checkMemoryLimit with a default limit', () => {
     expect(error.name).toBe('MemoryLimitError')
     expect(error.code).toBe('HEAPMARK_MEMORY_LIMIT')
     expect(error.message.split('\n')[0]).toBe("Test was limited to 48.0 MiB (48 MB: the run's default limit, from HEAPMARK_LIMIT) but its peak was 60.0 MiB")
-    expect(error.message).toContain('Tests without limitMemory get this limit.')
+    expect(error.message).toContain('Tests without limitMemory get this limit. Give this test its own with limitMemory(), or set its file\'s with a "// @heapmark-limit <size>" (or "off") comment at the top of the file.')
     const file = checkMemoryLimit({ spec: '8 MB', bytes: 8 * MiB, currentThreadOnly: false, origin: 'file', from: '@heapmark-limit at a.test.ts:1' }, reading, undefined, 1)!
     expect(file.message.split('\n')[0]).toBe("Test was limited to 8.0 MiB (8 MB: this file's limit, from @heapmark-limit at a.test.ts:1) but its peak was 60.0 MiB")
   })
