@@ -28,8 +28,8 @@ const variants = [
   { key: 'on', env: { HEAPMARK: '1' } },
   { key: 'on + limit', env: { HEAPMARK: '1', HEAPMARK_LIMIT: '1 GB' } },
 ]
-const run = (env) => {
-  const r = timedNode(args, { cwd: repo, env: { ...scrubbedEnv(), ...env } })
+const run = (env, extraArgs = []) => {
+  const r = timedNode([...args, ...extraArgs], { cwd: repo, env: { ...scrubbedEnv(), ...env } })
   if (r.status !== 0) throw new Error(`run failed (${JSON.stringify(env)}):\n${r.stdout}\n${r.stderr}`)
   return r
 }
@@ -45,8 +45,9 @@ for (let round = 1; round <= rounds; round++) {
   loads.push(loadavg()[0])
   process.stderr.write(`round ${round}${round === 1 ? ' (warm-up)' : ''} done\n`)
 }
+// The test workers' GCs (Node refuses --trace-gc in NODE_OPTIONS; Vitest passes execArgv on).
 const gcCounts = (env) => {
-  const r = run({ ...env, NODE_OPTIONS: '--trace-gc' })
+  const r = run(env, ['--execArgv=--trace-gc'])
   const text = r.stdout + r.stderr
   return { scavenges: (text.match(/Scavenge/g) ?? []).length, markCompacts: (text.match(/Mark-Compact|Mark-sweep/g) ?? []).length }
 }
