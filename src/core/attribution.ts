@@ -1,4 +1,4 @@
-import type { AllocationSite, SizeHistogramBucket, SourceFrame } from './report/model.js'
+import type { AllocationSite, NotSampledReason, SizeHistogramBucket, SourceFrame } from './report/model.js'
 import { addToHistogram, compactHistogram, createHistogram } from './report/histogram.js'
 import type { PlacedSample, ProfileCallFrame, ProfileNode } from './heap-sampler.js'
 import { createSampleDecoder } from './sample-size.js'
@@ -15,6 +15,18 @@ export interface Attribution {
   sites: AllocationSite[]
   /** A boundary marker was missed: the samples after it could not be placed. */
   incomplete?: boolean
+}
+
+/** Sent in place of an attribution for a test whose allocation sites were not read, saying why. */
+export interface NotSampled {
+  notSampled: NotSampledReason
+}
+
+/** What a worker sends per test about its allocation sites. */
+export type AttributionOutcome = Attribution | NotSampled
+
+export function isNotSampled(outcome: AttributionOutcome | undefined): outcome is NotSampled {
+  return outcome !== undefined && 'notSampled' in outcome
 }
 
 export interface AttributionSettings {

@@ -2,6 +2,7 @@ import { HeapmarkError, LeakLimitError } from '../errors.js'
 import type { LeakedLocation } from './measurer.js'
 import type { LeakCheckResult, LeakLocationResult, SourceFrame } from './report/model.js'
 import { formatSize, parseSize } from './size.js'
+import { printablePath } from './frames.js'
 import { getWorkerState, type WorkerState } from './worker-state.js'
 
 /** One location that kept memory alive, as `filter` sees it (the report's shape). */
@@ -172,7 +173,7 @@ function describeLocation(stack: LeakStack, iterations: number): string {
     return `- ${held} held by worker thread ${stack.workerThread}, started by the test and still running (currentThreadOnly: true ignores it)`
   }
   const [first, ...callers] = stack.frames
-  const where = (frame: SourceFrame) => `${frame.functionName} at ${frame.file}:${frame.line}`
+  const where = (frame: SourceFrame) => `${frame.functionName} at ${printablePath(frame.file)}:${frame.line}`
   const userCallers = callers.filter((frame) => frame.kind === 'user').slice(0, 3)
   return [`- ${amount} at ${first ? where(first) : '(unknown location)'}`, ...userCallers.map((frame) => `    called from ${where(frame)}`)].join('\n')
 }

@@ -2,11 +2,10 @@ import { HeapmarkError, MemoryLimitError } from '../errors.js'
 import type { Attribution } from './attribution.js'
 import { limitedPeak, type TestRecord } from './test-result.js'
 import type { MemoryLimit } from './measurer.js'
-import { formatSites } from './report/site-text.js'
+import { formatSites, significantSites } from './report/site-text.js'
 import { formatSize, parseSize } from './size.js'
 import { getWorkerState } from './worker-state.js'
-
-const SIGNIFICANT_SHARE = 0.01
+import { FILE_LIMIT_PRAGMA, type AppliedDefaultLimit } from './default-limit.js'
 
 export interface LimitMemoryOptions {
   /**
@@ -60,7 +59,7 @@ export function limitMemory<Args extends unknown[], Result>(
 
 /** The verdict on a limited test: undefined when it stayed under its limit. */
 export function checkMemoryLimit(
-  limit: MemoryLimit,
+  limit: MemoryLimit | AppliedDefaultLimit,
   reading: Pick<TestRecord, 'peakBytes' | 'heapPeakBytes' | 'externalPeakBytes' | 'allocatedBytes' | 'workerThreads'>,
   attribution: Attribution | undefined,
   stacks: number,
@@ -68,18 +67,23 @@ export function checkMemoryLimit(
   const peak = limitedPeak(reading, limit)
   if (peak < limit.bytes) return undefined
   const scope = limit.currentThreadOnly ? ' (this thread only)' : ''
-  const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak${scope} was ${formatSize(peak)}`
+  const origin = 'origin' in limit ? limit : undefined
+  const which = origin ? `: ${origin.origin === 'default' ? "the run's default limit" : "this file's limit"}, from ${origin.from}` : ''
+  const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}${which}) but its peak${scope} was ${formatSize(peak)}`
   const threads = reading.workerThreads
   const threadsPart = threads && !limit.currentThreadOnly ? `, worker threads ${formatSize(threads.peakBytes)} in ${threads.count}` : ''
   const lines = [
     `Peak above the level at test start: ${formatSize(peak)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}${threadsPart}); allocated in total: ${formatSize(reading.allocatedBytes)}.`,
   ]
   // Sites that explain less than 1% of the peak are runner bookkeeping, not the reason for a failure.
-  const significant = (attribution?.sites ?? []).filter((site) => site.bytes >= peak * SIGNIFICANT_SHARE)
-  if (significant.length > 0) lines.push(formatSites(significant, stacks).replace(/^ +/gm, (m) => m.slice(4)))
+  const sites = attribution?.sites ?? []
+  if (significantSites(sites, peak).shown.length > 0) lines.push(formatSites(sites, stacks, peak).replace(/^ +/gm, (m) => m.slice(4)))
   else lines.push('No function allocated a noticeable part of it on the JS heap.')
   if (reading.externalPeakBytes > reading.heapPeakBytes) {
     lines.push('Most of it is external memory (Buffer/ArrayBuffer contents), which V8\'s allocation sampler does not attribute to functions: look for Buffer.alloc, new ArrayBuffer and typed arrays in the test.')
+  }
+  if (origin) {
+    lines.push(`Tests without limitMemory get this limit. Give this test its own with limitMemory(), or set its file's with a "// ${FILE_LIMIT_PRAGMA} <size>" (or "off") comment at the top of the file.`)
   }
   return new MemoryLimitError(summary, lines.join('\n'))
 }

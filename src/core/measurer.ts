@@ -243,14 +243,14 @@ export class TestMeasurer {
 
   /**
    * Reads the profile when a test since the last read was big enough to be worth it (or `force`);
-   * otherwise drops the finished tests' attribution.
+   * otherwise drops the finished tests' attribution. Returns whether it read.
    */
-  collectIfWorthwhile(force: boolean): void {
+  collectIfWorthwhile(force: boolean): boolean {
     if (force || this.worthReading || this.skippedReads >= MAX_SKIPPED_READS) {
       this.collect()
       this.worthReading = false
       this.skippedReads = 0
-      return
+      return true
     }
     this.skippedReads++
     // Finished tests whose samples are still in the unread profile get no attribution; those whose
@@ -258,6 +258,7 @@ export class TestMeasurer {
     for (const key of [...this.accumulators.keys()]) {
       if (!this.isActive(key) && !this.readKeys.has(key)) this.accumulators.delete(key)
     }
+    return false
   }
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */

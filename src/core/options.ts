@@ -35,6 +35,11 @@ export interface HeapmarkOptions {
   historyPath?: string
   /** Full GC before every test: retained memory per test exactly, at a cost. */
   preciseRetention?: boolean
+  /**
+   * A memory limit for every test without its own limitMemory ("48 MB", bytes, or "off"). A test
+   * file can change it with a `@heapmark-limit` comment at its top (see default-limit.ts).
+   */
+  limit?: string | number | null
 }
 
 export interface ResolvedHeapmarkOptions {
@@ -52,9 +57,20 @@ export interface ResolvedHeapmarkOptions {
   /** undefined: the default place under the project root (DEFAULT_HISTORY_PATH). */
   historyPath: string | undefined
   preciseRetention: boolean
+  /** The run's default limit; undefined when none was set (or it was set to "off"). */
+  limit: DefaultLimit | undefined
 }
 
-export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance'
+/** The run-wide default limit, with where it was set (failure messages name it). */
+export interface DefaultLimit {
+  /** As the user wrote it, e.g. "48 MB". */
+  spec: string
+  bytes: number
+  /** Where it was set: `HEAPMARK_LIMIT` or `heapmark option "limit"`. */
+  from: string
+}
+
+export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance' | 'limit'
 
 export interface OptionSpec {
   key: keyof HeapmarkOptions
@@ -123,6 +139,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     key: 'preciseRetention', env: 'HEAPMARK_PRECISE_RETENTION', flag: 'precise-retention', type: 'boolean', default: false,
     description: 'Run a full GC before every test, so the memory each test leaves alive is measured for that test alone (slower).',
   },
+  {
+    key: 'limit', env: 'HEAPMARK_LIMIT', flag: 'limit', type: 'limit', default: undefined,
+    description: 'A memory limit for every test without its own limitMemory, like "48 MB" ("off": none). A file changes it with a "@heapmark-limit" comment at its top.',
+  },
 ]
 
 type OptionValue = boolean | number | string
@@ -144,15 +164,25 @@ export function resolveOptions(
   env: Record<string, string | undefined>,
 ): ResolvedHeapmarkOptions {
   const fromConfig = validateConfig(config ?? {})
-  const resolved: Record<string, OptionValue | undefined> = {}
+  const resolved: Record<string, OptionValue | DefaultLimit | undefined> = {}
   for (const spec of OPTION_SPECS) {
     const raw = env[spec.env]
     const fromEnv = raw === undefined || raw === ''
       ? undefined
       : parseOptionValue(spec, raw, { label: `environment variable ${spec.env}`, textual: true })
     resolved[spec.key] = fromEnv ?? fromConfig[spec.key] ?? spec.default
+    // `heapmark run --limit` reaches the runner as HEAPMARK_LIMIT, so that name covers both.
+    if (spec.type === 'limit') resolved[spec.key] = toDefaultLimit(resolved[spec.key] as string | undefined, fromEnv !== undefined ? spec.env : `heapmark option "${spec.key}"`)
   }
   return resolved as unknown as ResolvedHeapmarkOptions
+}
+
+/** The word that switches a limit off, in the options and in a file's `@heapmark-limit` comment. */
+export const LIMIT_OFF = 'off'
+
+function toDefaultLimit(value: string | undefined, from: string): DefaultLimit | undefined {
+  if (value === undefined || value === LIMIT_OFF) return undefined
+  return { spec: value, bytes: parseSize(/^\d+$/.test(value) ? Number(value) : value), from }
 }
 
 /** Turns options into the environment variables that carry them to the runner process. */
@@ -220,6 +250,8 @@ function parseOptionValue(spec: OptionSpec, raw: unknown, source: ValueSource): 
       return parseBoundedSize(spec, raw, source)
     case 'tolerance':
       return parseToleranceOption(raw, source)
+    case 'limit':
+      return parseLimitOption(raw, source)
   }
 }
 
@@ -266,6 +298,21 @@ function parseToleranceOption(raw: unknown, source: ValueSource): string | numbe
   } catch {
     throw invalidOption(raw, source, expected)
   }
+}
+
+/** A size (kept as written, for messages), bytes, or "off". */
+function parseLimitOption(raw: unknown, source: ValueSource): string {
+  const expected = `a size like "48 MB", a number of bytes, or "${LIMIT_OFF}"`
+  if (typeof raw === 'string' && raw.trim().toLowerCase() === LIMIT_OFF) return LIMIT_OFF
+  if (raw === null && !source.textual) return LIMIT_OFF
+  const value = source.textual && typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw
+  if (typeof value !== 'number' && typeof value !== 'string') throw invalidOption(raw, source, expected)
+  try {
+    parseSize(value)
+  } catch {
+    throw invalidOption(raw, source, expected)
+  }
+  return typeof value === 'number' ? String(value) : value.trim()
 }
 
 function invalidOption(raw: unknown, source: ValueSource, expected: string): HeapmarkError {

@@ -1,4 +1,4 @@
-import type { Attribution } from './attribution.js'
+import { isNotSampled, type AttributionOutcome } from './attribution.js'
 import type { MemoryLimit, TestMeasurement } from './measurer.js'
 import type { WorkerThreadsUsage } from './worker-threads.js'
 import type { LeakCheck } from './leaks.js'
@@ -19,7 +19,17 @@ export interface TestRecord {
   durationMs: number
   workerThreads?: WorkerThreadsUsage
   leaks?: LeakCheck
-  limit?: { spec: string; bytes: number; currentThreadOnly: boolean; exceeded: boolean }
+  limit?: {
+    spec: string
+    bytes: number
+    currentThreadOnly: boolean
+    exceeded: boolean
+    /** Absent for limitMemory; see AppliedDefaultLimit. */
+    origin?: 'default' | 'file'
+    from?: string
+    /** A default limit was not judged: the test ran concurrently with others. */
+    notJudged?: 'concurrent'
+  }
   /** --fail-on-increase compared the peak with the test's history. */
   increase?: IncreaseCheck
 }
@@ -49,8 +59,11 @@ export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit, 
 export function buildTestResult(
   identity: { id: string; name: string; file: string; state: TestState },
   record: TestRecord,
-  attribution: Attribution | undefined,
+  outcome: AttributionOutcome | undefined,
 ): TestMemoryResult {
+  const attribution = isNotSampled(outcome) ? undefined : outcome
+  // Nothing at all arrived for the test's file: its worker stopped before the file ended.
+  const notSampled = isNotSampled(outcome) ? outcome.notSampled : outcome === undefined ? 'file-unfinished' as const : undefined
   return {
     ...identity,
     peakBytes: record.peakBytes,
@@ -59,6 +72,7 @@ export function buildTestResult(
     totalBytes: record.allocatedBytes,
     allocationCount: attribution?.allocationCount ?? 0,
     sampled: attribution !== undefined,
+    ...(notSampled ? { notSampled } : {}),
     ...(attribution?.incomplete ? { sampledIncomplete: true } : {}),
     histogram: attribution?.histogram ?? [],
     sites: attribution?.sites ?? [],

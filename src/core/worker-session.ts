@@ -1,4 +1,4 @@
-import type { Attribution } from './attribution.js'
+import type { Attribution, AttributionOutcome } from './attribution.js'
 import { createCapture } from './capture/create.js'
 import { captureFileName, writeCapture } from './capture/writer.js'
 import type { PositionMapper } from './frames.js'
@@ -14,6 +14,9 @@ import type { ResolvedHeapmarkOptions } from './options.js'
 import type { FileRetention } from './retention.js'
 import { JournalWriter } from './journal.js'
 import { usesNodeHeapProf } from './node-flags.js'
+import { DefaultLimits, type FileLimit } from './default-limit.js'
+import type { DefaultLimit } from './options.js'
+import type { NotSampledReason } from './report/model.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -37,6 +40,8 @@ export interface WorkerSessionSettings {
   journalDir: string | undefined
   /** Set with --fail-on-increase: judge each passing test against its history. */
   failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance } | undefined
+  /** The run's `limit` option: every test without limitMemory gets it (files may override it). */
+  defaultLimit: DefaultLimit | undefined
 }
 
 /** The session settings from the run's resolved options: every adapter builds them this way. */
@@ -59,13 +64,14 @@ export function workerSessionSettings(
     failOnIncrease: options.failOnIncrease
       ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
       : undefined,
+    defaultLimit: options.limit,
   }
 }
 
 /** Per-file results, sent from the worker with the file (attribution is read once per file). */
 export interface FileResults {
-  /** By test id. */
-  attributions: Record<string, Attribution>
+  /** By test id; tests whose sites were not read get the reason instead. */
+  attributions: Record<string, AttributionOutcome>
   retention: FileRetention
 }
 
@@ -95,9 +101,15 @@ export class WorkerSession {
   private history: History | undefined
   /** Tests whose body is running. */
   private readonly running = new Set<ActiveTest>()
+  private readonly defaultLimits: DefaultLimits
+  /** Node's --heap-prof owns V8's sampling heap profiler in this process. */
+  private readonly heapProf = usesNodeHeapProf()
+  /** The default (or file) limit each running test got at its start. */
+  private readonly fileLimits = new WeakMap<ActiveTest, FileLimit>()
 
   constructor(options: WorkerSessionOptions) {
     this.settings = options.settings
+    this.defaultLimits = new DefaultLimits(options.settings.defaultLimit, options.settings.rootDir)
     this.loadSourceMaps = options.loadSourceMaps ?? (async () => undefined)
     this.journal = options.settings.journalDir ? new JournalWriter(options.settings.journalDir) : undefined
     // Precise retention reads a profile as each test starts, synchronously: have the source maps
@@ -109,7 +121,7 @@ export class WorkerSession {
       rootDir: options.settings.rootDir,
       ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
       captures: options.settings.binPath !== undefined,
-      sampling: !usesNodeHeapProf(),
+      sampling: !this.heapProf,
       preciseRetention: options.settings.preciseRetention,
       isRunnerFile: options.isRunnerFile,
     })
@@ -135,6 +147,13 @@ export class WorkerSession {
    */
   startTest(id: string, identity?: TestIdentity, parent?: ActiveTest): ActiveTest {
     const active = this.measurer.begin(id, parent)
+    if (identity) {
+      const fileLimit = this.defaultLimits.forFile(identity.file)
+      this.fileLimits.set(active, fileLimit)
+      // The same strict start limitMemory gives its test, so the verdict does not flip on young
+      // garbage a GC frees mid-test (a minor GC, ~0.5 ms, only for tests that have a limit).
+      if (fileLimit.limit) this.measurer.rebaseline(active)
+    }
     if (this.journal) {
       const closed = this.measurer.closedRetention
       if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
@@ -149,7 +168,14 @@ export class WorkerSession {
   endTest(active: ActiveTest): TestRecord {
     this.running.delete(active)
     this.publishRunning()
-    const record = toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
+    const defaultLimit = active.limit ? undefined : this.fileLimits.get(active)?.limit
+    const record = toTestRecord(this.measurer.end(active), active.limit ?? defaultLimit, active.leakCheck)
+    // A shared test's peak includes other tests' memory: a default limit makes no verdict on it, and
+    // the report says so (limitMemory, asked for on that very test, refuses it as misuse instead).
+    if (defaultLimit && record.limit && active.overlapping > 0) {
+      record.limit.exceeded = false
+      record.limit.notJudged = 'concurrent'
+    }
     this.journal?.write({ end: active.key, peak: record.peakBytes })
     return record
   }
@@ -171,6 +197,13 @@ export class WorkerSession {
    * profile (a forced GC) here, because the message shows the stacks.
    */
   async checkTest(identity: TestIdentity, active: ActiveTest, record: TestRecord): Promise<void> {
+    const fileLimit = this.fileLimits.get(active)
+    // A bad @heapmark-limit comment fails every test of its file, as a bad limitMemory fails its test.
+    if (fileLimit?.error) throw fileLimit.error
+    if (!active.limit && fileLimit?.limit && record.limit?.exceeded) {
+      const failure = checkMemoryLimit(fileLimit.limit, record, await this.readAttributionNow(active.key), this.settings.stacks)
+      if (failure) throw failure
+    }
     if (active.limit && record.limit?.exceeded) {
       if (active.overlapping > 0) {
         throw new HeapmarkError(
@@ -211,15 +244,28 @@ export class WorkerSession {
    */
   async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<FileResults> {
     await this.loadSourceMaps()
-    this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
-    const attributions = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
+    const read = this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
+    const attributions: Record<string, Attribution> = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
     this.history = undefined
+    this.defaultLimits.clear()
     const retention = this.measurer.takeFileRetention()
     const closed = this.measurer.closedRetention
     if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
-    if (this.settings.binPath) this.writeCaptures(this.settings.binPath, tests, attributions)
-    return { attributions, retention }
+    const testList = [...tests]
+    if (this.settings.binPath) this.writeCaptures(this.settings.binPath, testList, attributions)
+    const outcomes: Record<string, AttributionOutcome> = { ...attributions }
+    const reason = this.notSampledReason(read)
+    if (reason) for (const { identity } of testList) outcomes[identity.id] ??= { notSampled: reason }
+    return { attributions: outcomes, retention }
+  }
+
+  /** Why this file's tests without an attribution have none (undefined: they should have one). */
+  private notSampledReason(read: boolean): NotSampledReason | undefined {
+    if (this.heapProf) return 'heap-prof'
+    if (this.measurer.samplingUnavailable) return 'sampler-unavailable'
+    if (this.settings.preciseRetention) return 'precise-retention'
+    return read ? undefined : 'below-threshold'
   }
 
   private writeCaptures(binPath: string, tests: Iterable<{ identity: TestIdentity; record: TestRecord }>, attributions: Record<string, Attribution>): void {

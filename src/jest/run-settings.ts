@@ -1,4 +1,4 @@
-import type { Attribution } from '../core/attribution.js'
+import type { AttributionOutcome } from '../core/attribution.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import type { TestState } from '../core/report/model.js'
 import type { FileRetention } from '../core/retention.js'
@@ -27,5 +27,5 @@ export interface JestFileBatch {
   file: string
   /** What the file's tests left alive, and the worker's live memory test by test. */
   retention: FileRetention
-  tests: Array<{ identity: TestIdentity & { state: TestState }; record: TestRecord; attribution?: Attribution }>
+  tests: Array<{ identity: TestIdentity & { state: TestState }; record: TestRecord; attribution?: AttributionOutcome }>
 }

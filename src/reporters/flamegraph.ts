@@ -63,9 +63,18 @@ export function buildFlamegraph(capture: ReadCapture, options: FlamegraphOptions
     title: options.title ?? captureTitle(capture),
     capture: capture.path,
     facts,
-    note: meta ? undefined : `${NO_METADATA_NOTE}: peak unknown; sampling interval assumed to be node --heap-prof's default`,
+    note: meta ? externalNote(meta) : `${NO_METADATA_NOTE}: peak unknown; sampling interval assumed to be node --heap-prof's default`,
     root,
   }
+}
+
+/**
+ * A test whose peak was mostly Buffer/ArrayBuffer contents shows little here but runner frames:
+ * V8's allocation sampler never sees those stores, so the header says how much is missing and why.
+ */
+export function externalNote(meta: { heapPeakBytes: number; externalPeakBytes: number }): string | undefined {
+  if (meta.externalPeakBytes <= 0 || meta.externalPeakBytes < meta.heapPeakBytes) return undefined
+  return `${formatSize(meta.externalPeakBytes)} of this test's peak was external memory (Buffers, typed arrays, ArrayBuffers), which V8's allocation sampler cannot attribute to functions: it is not in this graph. Look for Buffer.alloc, new ArrayBuffer and typed arrays in the test.`
 }
 
 export function renderFlamegraphHtml(model: FlamegraphModel): string {

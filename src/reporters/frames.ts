@@ -1,6 +1,6 @@
 import { createColors } from 'picocolors'
 import type { CaptureCallFrame } from '../core/capture/format.js'
-import { displayPath, toFilePath } from '../core/frames.js'
+import { displayPath, printablePath, toFilePath } from '../core/frames.js'
 import type { FrameKind } from '../core/report/model.js'
 
 /**
@@ -40,7 +40,9 @@ export const FRAME_KIND_CODES = { user: 0, dependency: 1, node: 2, heapmark: 2 }
 /** "src/a.ts:12", "node:fs:88", or "" when the frame has no source (native code, "(root)"). */
 export function frameLocation(frame: DisplayFrame): string {
   if (!frame.file) return ''
-  return frame.line > 0 ? `${frame.file}:${frame.line}` : frame.file
+  // Printed pages and tables; transforms (pprof, speedscope) keep the full path tools can open.
+  const file = printablePath(frame.file)
+  return frame.line > 0 ? `${file}:${frame.line}` : file
 }
 
 /** "parse (src/a.ts:12)"; just the name when there is no source. */

@@ -1,4 +1,4 @@
-import type { Attribution } from '../core/attribution.js'
+import type { AttributionOutcome } from '../core/attribution.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import type { TestRecord } from '../core/test-result.js'
 import type { FileRetention } from '../core/retention.js'
@@ -24,7 +24,7 @@ declare module 'vitest' {
     /** Per-test measurement, set when the test body ends. */
     heapmark?: TestRecord
     /** Per-file attribution keyed by test id, set when the file ends (reading the profile forces a GC). */
-    heapmarkAttribution?: Record<string, Attribution>
+    heapmarkAttribution?: Record<string, AttributionOutcome>
     /** What the file's tests left alive, and the worker's live memory test by test. */
     heapmarkRetention?: FileRetention
   }

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises'
-import type { Attribution } from '../attribution.js'
+import type { AttributionOutcome } from '../attribution.js'
 import { historyPathFor, readHistory, updateHistory } from '../history.js'
 import { JournalDir } from '../journal.js'
 import type { ResolvedHeapmarkOptions } from '../options.js'
@@ -59,7 +59,7 @@ export class ReportCollector {
     this.journals.clear()
   }
 
-  add(identity: TestIdentity & { state: TestState }, record: TestRecord, attribution: Attribution | undefined): TestMemoryResult {
+  add(identity: TestIdentity & { state: TestState }, record: TestRecord, attribution: AttributionOutcome | undefined): TestMemoryResult {
     const result = buildTestResult(identity, record, attribution)
     this.results.push(result)
     this.byId.set(result.id, result)

@@ -1,4 +1,5 @@
 import { formatSize } from '../size.js'
+import { printablePath } from '../frames.js'
 import { limitedPeak } from '../test-result.js'
 import type { MemoryReport, TestMemoryResult } from './model.js'
 import { plural } from './numbers.js'
@@ -26,7 +27,7 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
   const overLimit = report.tests.filter((test) => test.limit?.exceeded)
   if (overLimit.length > 0) {
     lines.push('', '#### Over their memory limit', '', '| Test | Limit | Peak |', '|---|--:|--:|')
-    for (const test of overLimit) lines.push(`| ${cell(test.name)} | ${cell(test.limit!.spec)} | ${formatSize(limitedPeak(test, test.limit!))} |`)
+    for (const test of overLimit) lines.push(`| ${cell(test.name)} | ${cell(test.limit!.spec)}${test.limit!.origin ? ` (${test.limit!.origin === 'default' ? 'default' : 'file'})` : ''} | ${formatSize(limitedPeak(test, test.limit!))} |`)
   }
   const grown = report.tests
     .filter((test) => test.previousPeakBytes !== undefined && test.peakBytes > test.previousPeakBytes)
@@ -45,7 +46,7 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
 
 function biggestSite(test: TestMemoryResult): string {
   const frame = test.sites[0]?.frames[0]
-  return frame ? `${frame.functionName} (${frame.file}:${frame.line})` : ''
+  return frame ? `${frame.functionName} (${printablePath(frame.file)}:${frame.line})` : ''
 }
 
 /** Table cells cannot hold pipes or newlines. */

@@ -48,6 +48,15 @@ export const HISTOGRAM_BOUNDS: readonly number[] = [
 
 export type TestState = 'passed' | 'failed' | 'skipped' | 'unknown'
 
+/**
+ * Why a test's allocation sites were not read. `below-threshold`: no test in its file peaked at
+ * 1 MiB or allocated 4 MiB (reading costs a full GC); `file-unfinished`: its file's results never
+ * arrived (the worker stopped first); `heap-prof`: Node's --heap-prof held V8's one sampling heap
+ * profiler; `precise-retention`: precise retention used it; `sampler-unavailable`: it could not be
+ * opened in that worker.
+ */
+export type NotSampledReason = 'below-threshold' | 'file-unfinished' | 'heap-prof' | 'precise-retention' | 'sampler-unavailable'
+
 export interface MemoryLimitResult {
   kind: 'memory'
   /** The limit as the user wrote it, e.g. "24 MB". */
@@ -55,8 +64,17 @@ export interface MemoryLimitResult {
   bytes: number
   /** The limit ignored worker_threads the test started. */
   currentThreadOnly: boolean
-  /** Peak reached or exceeded the limit. */
+  /** Peak reached or exceeded the limit (always false when `notJudged`). */
   exceeded: boolean
+  /**
+   * Absent for a limitMemory limit. `default`: the run's `limit` option; `file`: the test file's
+   * `@heapmark-limit` comment. Both apply to tests without limitMemory.
+   */
+  origin?: 'default' | 'file'
+  /** Where that limit was set: "HEAPMARK_LIMIT", `heapmark option "limit"`, "@heapmark-limit at <file>:<line>". */
+  from?: string
+  /** A default or file limit was not judged: the test ran concurrently with others (see `shared`). */
+  notJudged?: 'concurrent'
 }
 
 /** A location that kept memory alive after the test (or grew per iteration). */
@@ -116,6 +134,8 @@ export interface TestMemoryResult {
    * empty) for files where no test peaked at 1 MiB or allocated 4 MiB: see docs/measuring.md.
    */
   sampled: boolean
+  /** Why `sampled` is false: the one reason that applied. */
+  notSampled?: NotSampledReason
   /** A sampling boundary was missed during the test, so samples after it are missing (rare: e^-16 per boundary). */
   sampledIncomplete?: true
   histogram: SizeHistogramBucket[]

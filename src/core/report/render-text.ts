@@ -7,6 +7,7 @@ import { expandHistogram } from './histogram.js'
 import { INDENT, renderFrame, renderSites, type Colors } from './site-text.js'
 import {
   HISTOGRAM_BOUNDS,
+  type NotSampledReason,
   type MemoryReport,
   type SizeHistogramBucket,
   type TestMemoryResult,
@@ -39,7 +40,7 @@ export function renderTextReport(report: MemoryReport, options: TextReportOption
   const blocks = [
     renderHeading(report, top.length, overLimit.length, c),
     ...top.map((test) => renderTest(test, options, c, '')),
-    ...overLimit.map((test) => renderTest(test, options, c, ` (${test.limit?.exceeded ? 'over its memory limit' : 'grew past --fail-on-increase'}; outside the top ${top.length})`)),
+    ...overLimit.map((test) => renderTest(test, options, c, ` (${test.limit?.exceeded ? `over ${limitNoun(test.limit.origin)}` : 'grew past --fail-on-increase'}; outside the top ${top.length})`)),
     renderRetained(report, options, c),
     ...incidents,
     renderTotals(report, c),
@@ -68,14 +69,27 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
   if (test.sampled === false) {
-    lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), the file did not finish, --heap-prof or precise retention was on')}`)
+    lines.push(`${INDENT}Allocations: ${c.dim(`not sampled: ${NOT_SAMPLED_TEXT[test.notSampled ?? 'file-unfinished']}`)}`)
   } else {
     const incomplete = test.sampledIncomplete ? '; incomplete: a test boundary was missed, later samples are missing' : ''
     lines.push(`${INDENT}Allocations: ~${formatCount(test.allocationCount)} ${c.dim(`(estimated from sampling${incomplete})`)}`)
     lines.push(...renderHistogram(test.histogram, c))
-    lines.push(...renderSites(test.sites, options.stacks, c))
+    lines.push(...renderSites(test.sites, options.stacks, c, test.totalBytes))
   }
   return lines.join('\n')
+}
+
+/** The one reason a test's allocation sites were not read (older reports carry none: "unfinished"). */
+const NOT_SAMPLED_TEXT: Record<NotSampledReason, string> = {
+  'below-threshold': 'no test in its file peaked at 1 MiB or allocated 4 MiB (reading sites costs a full GC)',
+  'file-unfinished': "its file's results never arrived (the worker stopped before the file ended)",
+  'heap-prof': "Node's --heap-prof was using V8's one sampling heap profiler",
+  'precise-retention': "precise retention was on (it uses V8's one sampling heap profiler)",
+  'sampler-unavailable': "V8's sampling heap profiler could not be opened in that worker",
+}
+
+function limitNoun(origin: 'default' | 'file' | undefined): string {
+  return origin === 'default' ? 'the default memory limit' : origin === 'file' ? "its file's memory limit" : 'its memory limit'
 }
 
 /**
@@ -166,10 +180,16 @@ function renderLimit(test: TestMemoryResult, c: Colors): string {
   const percent = limit.bytes > 0 ? Math.round((peak / limit.bytes) * 100) : 0
   // Show the user's own spelling, plus the binary form when it differs ("24 MB" is 24.0 MiB).
   const binary = formatSize(limit.bytes)
-  const spec = limit.spec === binary ? binary : `${limit.spec} (${binary})`
-  if (!limit.exceeded) return `Memory limit: ${spec}: ${c.green('ok')}, ${c.dim(`peak is ${percent}% of it`)}`
+  const details = [...(limit.spec === binary ? [] : [binary]), ...(limit.from ? [`from ${limit.from}`] : [])]
+  const spec = details.length > 0 ? `${limit.spec} (${details.join(', ')})` : limit.spec
+  const label = limit.origin === 'default' ? 'Default limit' : limit.origin === 'file' ? 'File limit' : 'Memory limit'
+  if (limit.notJudged) {
+    const others = test.shared ? plural(test.shared.overlapping, 'other test') : 'other tests'
+    return `${label}: ${spec}: ${c.yellow('not judged')} ${c.dim(`(ran concurrently with ${others}, whose memory counts in its peak)`)}`
+  }
+  if (!limit.exceeded) return `${label}: ${spec}: ${c.green('ok')}, ${c.dim(`peak is ${percent}% of it`)}`
   const over = formatSize(Math.max(0, peak - limit.bytes))
-  return `Memory limit: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (peak is ${percent}% of it)`)}`
+  return `${label}: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (peak is ${percent}% of it)`)}`
 }
 
 function renderIncrease(test: TestMemoryResult, c: Colors): string {
@@ -237,6 +257,10 @@ function renderTotals(report: MemoryReport, c: Colors): string {
   }
   if (totals.increaseFailures > 0) {
     parts.push(c.red(`${plural(totals.increaseFailures, 'test')} grew past --fail-on-increase's tolerance`))
+  }
+  const notJudged = report.tests.filter((test) => test.limit?.notJudged).length
+  if (notJudged > 0) {
+    parts.push(c.yellow(`${plural(notJudged, 'test')} not judged against the default limit (ran concurrently with others)`))
   }
   return `${c.bold('heapmark totals:')} ${parts.join(', ')}`
 }

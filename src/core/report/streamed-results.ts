@@ -1,4 +1,4 @@
-import type { Attribution } from '../attribution.js'
+import type { AttributionOutcome } from '../attribution.js'
 import type { ResolvedHeapmarkOptions } from '../options.js'
 import { claimResultChannel, joinResultChannel, openResultChannel, ResultChannelReader } from '../result-channel.js'
 import type { FileRetention } from '../retention.js'
@@ -22,7 +22,7 @@ export type StreamedBatch =
    * Once its tests are over: attribution by test id (reading it forces a GC, so not per test) and
    * what the tests left alive. `file`: the (first) test file of that worker.
    */
-  | { file: string; attributions: Record<string, Attribution>; retention: FileRetention }
+  | { file: string; attributions: Record<string, AttributionOutcome>; retention: FileRetention }
 
 /** What the main process hands the workers through the channel's settings. */
 export interface StreamedRunSettings {
@@ -70,7 +70,7 @@ export interface StreamedRunSummary {
 export async function reportStreamedRun(run: StreamedRun, output: RunOutput): Promise<StreamedRunSummary | undefined> {
   if (!claimResultChannel(run.dir)) return undefined
   const batches = new ResultChannelReader<StreamedBatch>(run.dir).readNew()
-  const attributions: Record<string, Attribution> = {}
+  const attributions: Record<string, AttributionOutcome> = {}
   let runnerSeen = false
   for (const batch of batches) {
     if ('file' in batch) Object.assign(attributions, batch.attributions)

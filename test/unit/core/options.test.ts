@@ -22,6 +22,7 @@ const DEFAULTS = {
   increaseTolerance: '10%',
   historyPath: undefined,
   preciseRetention: false,
+  limit: undefined,
 }
 
 describe('resolveOptions', () => {
@@ -125,7 +126,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
       expect.objectContaining({
         code: 'HEAPMARK_UNKNOWN_OPTION',
-        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath, preciseRetention',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath, preciseRetention, limit',
       }),
     )
     expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
@@ -164,6 +165,7 @@ describe('CLI flags', () => {
   it('declares one parseArgs option per flag in the table', () => {
     const flags = cliFlagsForParseArgs()
     expect(flags).toEqual({
+      limit: { type: 'string' },
       'most-allocations': { type: 'string' },
       stacks: { type: 'string' },
       'hide-summary': { type: 'boolean' },
@@ -200,6 +202,34 @@ describe('CLI flags', () => {
 
   it('lets the last of repeated flags win', () => {
     expect(optionsFromParsedFlags({ stacks: ['2', '5'] })).toEqual({ stacks: 5 })
+  })
+})
+
+describe('the default limit (limit)', () => {
+  it('keeps the spelling for messages, the bytes for verdicts, and where it was set', () => {
+    expect(resolveOptions({ limit: '48 MB' }, {}).limit).toEqual({ spec: '48 MB', bytes: 48 * 1024 * 1024, from: 'heapmark option "limit"' })
+    expect(resolveOptions({ limit: 1024 }, {}).limit).toEqual({ spec: '1024', bytes: 1024, from: 'heapmark option "limit"' })
+    expect(resolveOptions({}, { HEAPMARK_LIMIT: '2 GiB' }).limit).toEqual({ spec: '2 GiB', bytes: 2 * 1024 ** 3, from: 'HEAPMARK_LIMIT' })
+  })
+
+  it('takes CLI > environment > config, and "off" anywhere switches it off', () => {
+    expect(resolveOptions({ limit: '48 MB' }, { HEAPMARK_LIMIT: '64 MB' }).limit?.spec).toBe('64 MB')
+    expect(resolveOptions({ limit: '48 MB' }, { HEAPMARK_LIMIT: 'off' }).limit).toBeUndefined()
+    expect(resolveOptions({ limit: 'off' }, {}).limit).toBeUndefined()
+    expect(resolveOptions({ limit: null }, {}).limit).toBeUndefined()
+    // heapmark run writes its flags into the environment of the runner it starts.
+    const env = optionsToEnv(optionsFromParsedFlags({ limit: '32 MB' }))
+    expect(resolveOptions({ limit: '48 MB' }, env).limit?.spec).toBe('32 MB')
+    expect(optionsToEnv(optionsFromParsedFlags({ limit: 'OFF' }))).toEqual({ HEAPMARK_LIMIT: 'off' })
+  })
+
+  it('rejects a bad value from every place, naming it and what is accepted', () => {
+    const accepted = 'expected a size like "48 MB", a number of bytes, or "off"'
+    expect(() => resolveOptions({ limit: '48 MX' }, {})).toThrowError(`Invalid value "48 MX" for heapmark option "limit": ${accepted}`)
+    expect(() => resolveOptions({}, { HEAPMARK_LIMIT: '-1 MB' })).toThrowError(`Invalid value "-1 MB" for environment variable HEAPMARK_LIMIT: ${accepted}`)
+    expect(() => optionsFromParsedFlags({ limit: 'lots' })).toThrowError(`Invalid value "lots" for --limit: ${accepted}`)
+    expect(() => resolveOptions({ limit: 0 }, {})).toThrowError(/Invalid value 0 for heapmark option "limit"/)
+    expect(() => resolveOptions({ limit: true } as unknown as HeapmarkOptions, {})).toThrowError(/Invalid value true/)
   })
 })
 

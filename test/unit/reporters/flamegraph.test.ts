@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildFlamegraph, renderFlamegraph, type FlamegraphNode } from '../../../src/reporters/flamegraph.js'
+import { buildFlamegraph, renderFlamegraph, renderFlamegraphHtml, type FlamegraphNode } from '../../../src/reporters/flamegraph.js'
 import { escapeHtml, jsonForScript } from '../../../src/reporters/html-page.js'
 import { makeCapture, sampleTree } from '../../helpers/captures.js'
 
@@ -37,6 +37,15 @@ describe('flamegraph reporter', () => {
     expect(plain.note).toContain('no heapmark metadata')
     const limited = buildFlamegraph(makeCapture(sampleTree(), { metadata: { limit: { spec: '8 MB', bytes: 8 << 20, exceeded: true } } }))
     expect(limited.facts.at(-1)).toEqual({ label: 'Memory limit', value: '8 MB: EXCEEDED', tone: 'bad' })
+  })
+
+  it('says in the header how much of a mostly external peak the sampler cannot attribute', () => {
+    const MiB = 1 << 20
+    const external = buildFlamegraph(makeCapture(sampleTree(), { metadata: { peakBytes: 33 * MiB, heapPeakBytes: MiB, externalPeakBytes: 32 * MiB } }))
+    expect(external.note).toMatch(/^32\.0 MiB of this test's peak was external memory \(Buffers, typed arrays, ArrayBuffers\), which V8's allocation sampler cannot attribute to functions/)
+    expect(renderFlamegraphHtml(external)).toContain('32.0 MiB of this test&#39;s peak was external memory')
+    const heap = buildFlamegraph(makeCapture(sampleTree(), { metadata: { peakBytes: 33 * MiB, heapPeakBytes: 30 * MiB, externalPeakBytes: 3 * MiB } }))
+    expect(heap.note).toBeUndefined()
   })
 
   it('drops frames below the minimum share', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildReport } from '../../../../src/core/report/build.js'
-import type { TestMemoryResult } from '../../../../src/core/report/model.js'
+import type { MemoryLimitResult, NotSampledReason, TestMemoryResult } from '../../../../src/core/report/model.js'
+import { printablePath } from '../../../../src/core/frames.js'
 import { renderTextReport, type TextReportOptions } from '../../../../src/core/report/render-text.js'
 import { makeHistogram, makeSite, makeTestResult } from '../../../helpers/records.js'
 
@@ -164,11 +165,85 @@ describe('renderTextReport', () => {
 })
 
 describe('tests whose allocation sites were not read', () => {
+  const unsampled = (notSampled?: NotSampledReason) =>
+    makeTestResult({ id: 'tiny', peakBytes: 1000, sampled: false, allocationCount: 0, histogram: [], sites: [], ...(notSampled ? { notSampled } : {}) })
+
   it('says so instead of showing zero allocations', () => {
-    const report = buildReport([makeTestResult({ id: 'tiny', peakBytes: 1000, sampled: false, allocationCount: 0, histogram: [], sites: [] })], META)
-    const text = renderTextReport(report, { mostAllocations: 5, stacks: 1, color: false })
-    expect(text).toContain('Allocations: not sampled: no test in its file reached 1 MiB')
+    const text = render([unsampled('below-threshold')])
+    expect(text).toContain('Allocations: not sampled: no test in its file peaked at 1 MiB or allocated 4 MiB (reading sites costs a full GC)')
     expect(text).not.toContain('Allocations: ~0')
     expect(text).not.toContain('Biggest allocating functions')
+  })
+
+  it('states the one reason that applied, not every possible one', () => {
+    const line = (reason?: NotSampledReason) => blockOf(render([unsampled(reason)]), 'src/example.test.ts > tiny').find((l) => l.includes('not sampled'))
+    expect(line('heap-prof')).toBe("    Allocations: not sampled: Node's --heap-prof was using V8's one sampling heap profiler")
+    expect(line('precise-retention')).toBe("    Allocations: not sampled: precise retention was on (it uses V8's one sampling heap profiler)")
+    expect(line('sampler-unavailable')).toContain('could not be opened')
+    expect(line('file-unfinished')).toContain("its file's results never arrived")
+    // A report from before the reason existed: nothing arrived is all that can be said.
+    expect(line(undefined)).toBe(line('file-unfinished'))
+    for (const reason of ['below-threshold', 'heap-prof', 'precise-retention', 'sampler-unavailable', 'file-unfinished'] as const) {
+      expect(line(reason)!.split(/, | or /).length, reason).toBeLessThanOrEqual(2)
+    }
+  })
+})
+
+describe('allocating functions that explain a meaningful share', () => {
+  const frame = (functionName: string, file = 'src/work.ts') => [{ functionName, file, line: 3 }]
+
+  it('hides sites under 1% of what the test allocated, with a count of what was left out', () => {
+    const sites = [makeSite(29 * MiB, frame('build')), makeSite(MiB, frame('parse')), makeSite(16 * 1024, frame('assert', '/x/node_modules/chai/index.js'))]
+    const lines = blockOf(render([makeTestResult({ id: 's', name: 's', totalBytes: 30 * MiB, sites })]), 's')
+    const start = lines.indexOf('    Biggest allocating functions:')
+    expect(lines.slice(start + 1)).toEqual(['        - build at src/work.ts:3 -> 29.0 MiB', '        - parse at src/work.ts:3 -> 1.0 MiB', '        … 1 smaller site'])
+  })
+
+  it('says so when every site is under 1%', () => {
+    const sites = [makeSite(16 * 1024, frame('a')), makeSite(16 * 1024, frame('b'))]
+    const lines = blockOf(render([makeTestResult({ id: 's', name: 's', totalBytes: 30 * MiB, sites })]), 's')
+    expect(lines).toContain('    Biggest allocating functions: none above 1% of 30.0 MiB (2 smaller sites)')
+  })
+
+  it('prints dependency frames outside the root from node_modules/, like frames under it', () => {
+    const sites = [makeSite(20 * MiB, [{ functionName: 'parse', file: '/home/ci/repo/node_modules/.pnpm/yaml@2/node_modules/yaml/dist/parse.js', line: 7, kind: 'dependency' }])]
+    const lines = blockOf(render([makeTestResult({ id: 'd', name: 'd', totalBytes: 20 * MiB, sites })]), 'd')
+    expect(lines).toContain('        - parse at node_modules/yaml/dist/parse.js:7 -> 20.0 MiB')
+    expect(printablePath('src/a.ts')).toBe('src/a.ts')
+    expect(printablePath('node:fs')).toBe('node:fs')
+    expect(printablePath('/abs/src/a.ts')).toBe('/abs/src/a.ts')
+    expect(printablePath('C:\\repo\\node_modules\\chai\\index.js')).toBe('node_modules/chai/index.js')
+  })
+})
+
+describe('default and file limits', () => {
+  const limited = (limit: Partial<MemoryLimitResult>, extra: Partial<TestMemoryResult> = {}) =>
+    makeTestResult({ id: 'l', name: 'l', peakBytes: 60 * MiB, limit: { kind: 'memory', spec: '48 MB', bytes: 48 * MiB, currentThreadOnly: false, exceeded: true, ...limit }, ...extra })
+
+  it('names the default limit and where it was set', () => {
+    const text = render([limited({ origin: 'default', from: 'HEAPMARK_LIMIT' })])
+    expect(blockOf(text, 'l')).toContain('    Default limit: 48 MB (48.0 MiB, from HEAPMARK_LIMIT): EXCEEDED by 12.0 MiB (peak is 125% of it)')
+    expect(text).toContain('1 test over its memory limit')
+  })
+
+  it('names a file limit and its comment', () => {
+    const lines = blockOf(render([limited({ origin: 'file', from: '@heapmark-limit at a.test.ts:1', spec: '64 MB', bytes: 64 * MiB, exceeded: false })]), 'l')
+    expect(lines).toContain('    File limit: 64 MB (64.0 MiB, from @heapmark-limit at a.test.ts:1): ok, peak is 94% of it')
+  })
+
+  it('says a concurrent test was not judged, in its block and in the totals', () => {
+    const text = render([limited({ origin: 'default', from: 'HEAPMARK_LIMIT', exceeded: false, notJudged: 'concurrent' }, { shared: { overlapping: 2 } })])
+    expect(blockOf(text, 'l')).toContain('    Default limit: 48 MB (48.0 MiB, from HEAPMARK_LIMIT): not judged (ran concurrently with 2 other tests, whose memory counts in its peak)')
+    expect(text).toContain('1 test not judged against the default limit (ran concurrently with others)')
+    expect(text).not.toContain('over its memory limit')
+  })
+
+  it('keeps the limitMemory line as it was', () => {
+    expect(blockOf(render([limited({})]), 'l')).toContain('    Memory limit: 48 MB (48.0 MiB): EXCEEDED by 12.0 MiB (peak is 125% of it)')
+  })
+
+  it('marks a test outside the top N by the limit it went over', () => {
+    const text = render([makeTestResult({ id: 'big', name: 'big', peakBytes: 100 * MiB }), limited({ origin: 'default', from: 'HEAPMARK_LIMIT' })], { mostAllocations: 1 })
+    expect(text).toContain('Allocation results for l at the high watermark (over the default memory limit; outside the top 1)')
   })
 })
