@@ -32,6 +32,8 @@ afterAll(() => Promise.all(trees.map((root) => rm(root, { recursive: true, force
 const base: Record<string, string> = {
   'src/cli/node-test.ts': "export const REGISTER = new URL('../node/register.js', import.meta.url)\n",
   'src/node/register.ts': 'export {}\n',
+  'src/cli/jest-run.ts': "import { TEST_RUNNERS_ENV } from '../jest/run-settings.js'\nexport const variable = TEST_RUNNERS_ENV\n",
+  'src/jest/run-settings.ts': "export const TEST_RUNNERS_ENV = 'HEAPMARK_JEST_TEST_RUNNERS'\n",
   'src/core/leaks.ts': "import type { M } from './worker-state.js'\nexport type L = M\n",
   'src/core/worker-state.ts': "import type { N } from './measurer.js'\nexport type M = N\n",
   'src/core/measurer.ts': "import type { L } from './leaks.js'\nexport type N = L | 1\n",
