@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vitest/config'
 import type { TestProject, Vitest } from 'vitest/node'
 import { resolveOptions, type HeapmarkOptions } from '../core/options.js'
-import { HeapmarkReporter, REPORTER_MARK } from './reporter.js'
+import { HeapmarkReporter, REPORTER_MARK, showsInUi } from './reporter.js'
 import type { ProvidedSettings } from './meta.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import { prepareCaptureDir } from '../core/capture/writer.js'
@@ -52,7 +52,11 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
         vitestVersion: vitest.version,
         journalDir: reporter.journalDir,
         userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner,
+        annotate: showsInUi(vitest),
       }
+      // GitHub annotations of memory failures point at the test's line, which Vitest records only
+      // with includeTaskLocation (a stack trace per test at collection: cheap next to measuring).
+      if (process.env.GITHUB_ACTIONS === 'true') project.config.includeTaskLocation = true
       project.config.runner = RUNNER_PATH
       const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
       for (const config of configs) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
