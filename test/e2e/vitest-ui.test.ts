@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
 import { config, matrix, resolveE2eEnv, runFixture } from '../helpers/run-fixture.js'
+import { jestConfig, runJestFixture } from '../helpers/run-jest-fixture.js'
 
 const files: Record<string, string> = {
   'vitest.config.ts': config(),
@@ -110,6 +111,20 @@ describe(`Vitest's UI and HTML reporter, GitHub annotations (${matrix.name})`, (
     // Without GITHUB_ACTIONS: no workflow commands from heapmark.
     const local = await run.rerun(['run', '--reporter=default'], { env: { HEAPMARK: '1' } })
     expect(local.stdout).not.toContain('::error')
+  })
+
+  test('Jest runs get the same annotation, on stdout, at the test file (Jest gives no line)', async () => {
+    const run = await runJestFixture({
+      'jest.config.js': jestConfig(),
+      'over.test.js': `const { limitMemory } = require('heapmark')\ntest('over its limit', limitMemory('1 MB', () => { expect(new Array(512 * 1024).fill(0).length).toBe(512 * 1024) }))\n`,
+    }, [], { env: { HEAPMARK: '1', GITHUB_ACTIONS: 'true' } })
+    expect(run.exitCode, run.output).toBe(1)
+    const ours = run.stdout.split('\n').filter((line) => line.startsWith('::error ') && line.includes('title=heapmark'))
+    expect(ours, run.output).toHaveLength(1)
+    expect(ours[0]).toMatch(new RegExp(
+      `^::error file=${escape(join(run.dir, 'over.test.js'))},title=heapmark%3A over its memory limit::over\\.test\\.js > over its limit%0A` +
+      'peak 4\\.\\d MiB .*; limit 1 MB \\(1\\.0 MiB\\): EXCEEDED by 3\\.\\d MiB',
+    ))
   })
 })
 

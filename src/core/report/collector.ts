@@ -137,10 +137,11 @@ export class ReportCollector {
         warn(`could not append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(error as Error).message}`)
       }
     }
-    // In GitHub Actions, tests that failed on memory are annotated at their line (stdout is where
-    // the runner reads workflow commands).
+    // In GitHub Actions, tests that failed on memory are annotated at their line. Written to stdout
+    // itself, where workflow commands belong: Jest's output goes to stderr.
     if (process.env.GITHUB_ACTIONS === 'true') {
-      for (const line of githubAnnotations(report.tests, this.rootDir(), (test) => this.locations.get(test.id))) output.log(line)
+      const annotations = githubAnnotations(report.tests, this.rootDir(), (test) => this.locations.get(test.id))
+      if (annotations.length > 0) process.stdout.write(`${annotations.join('\n')}\n`)
     }
     if (options.json) {
       await writeJsonReport(options.json, report)
