@@ -2,6 +2,7 @@ import type { AttributionOutcome } from '../core/attribution.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import type { TestRecord } from '../core/test-result.js'
 import type { FileRetention } from '../core/retention.js'
+import type { MemoryFacts } from '../core/report/memory-facts.js'
 
 /** What the plugin hands to every worker through Vitest's provide/inject. */
 export interface ProvidedSettings extends ResolvedHeapmarkOptions {
@@ -14,6 +15,8 @@ export interface ProvidedSettings extends ResolvedHeapmarkOptions {
   journalDir: string
   /** The user's own test runner, which heapmark's runner extends. */
   userRunner: string | undefined
+  /** Vitest's UI or HTML reporter is on: annotate each test with its memory. */
+  annotate: boolean
 }
 
 declare module 'vitest' {
@@ -27,5 +30,7 @@ declare module 'vitest' {
     heapmarkAttribution?: Record<string, AttributionOutcome>
     /** What the file's tests left alive, and the worker's live memory test by test. */
     heapmarkRetention?: FileRetention
+    /** The test's memory in words, for Vitest's UI and HTML reporter (set in the main process, only when one of them is on). */
+    heapmarkMemory?: MemoryFacts
   }
 }

@@ -3,6 +3,7 @@ import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { ReportCollector } from '../core/report/collector.js'
 import type { TestState } from '../core/report/model.js'
 import { testProperties } from '../core/report/test-properties.js'
+import { memoryFacts } from '../core/report/memory-facts.js'
 import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import './meta.js'
 import { reportedProjectName, testName } from './test-names.js'
@@ -17,6 +18,8 @@ export class HeapmarkReporter implements Reporter {
   private readonly collector: ReportCollector
   /** Vitest's JUnit reporter writes each test's annotations as <property> elements. */
   private junitProperties = false
+  /** Vitest's UI or HTML reporter is on: each test's memory goes into its task meta for them. */
+  private uiVisible = false
 
   constructor(options: ResolvedHeapmarkOptions) {
     this.collector = new ReportCollector(
@@ -32,7 +35,8 @@ export class HeapmarkReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest
-    this.junitProperties = (vitest.config.reporters as unknown[]).some((r) => r === 'junit' || (Array.isArray(r) && r[0] === 'junit'))
+    this.junitProperties = hasReporter(vitest, 'junit')
+    this.uiVisible = showsInUi(vitest)
   }
 
   /** Modules already handed to the collector in this run. */
@@ -53,7 +57,9 @@ export class HeapmarkReporter implements Reporter {
       const record = test.meta().heapmark
       if (!record) continue
       const name = testName(projectName, file, [test.fullName])
-      const identity = { id: test.id, name, file, state: toState(test.result().state) }
+      // Known when includeTaskLocation is on (the plugin turns it on in GitHub Actions).
+      const location = test.location
+      const identity = { id: test.id, name, file, state: toState(test.result().state), ...(location ? { location } : {}) }
       const result = this.collector.add(identity, record, attributions[test.id])
       // Added in the main process only, before JUnit writes its file at the end of the run.
       if (this.junitProperties) {
@@ -65,6 +71,14 @@ export class HeapmarkReporter implements Reporter {
     }
     const retention = module.meta().heapmarkRetention
     if (retention) this.collector.addRetention(file, retention)
+    // The live task objects the HTML reporter writes out at the end of the run ("Test Meta" in its
+    // test view); retention is only known now that the file has ended.
+    if (this.uiVisible) {
+      for (const test of module.children.allTests()) {
+        const result = this.collector.result(test.id)
+        if (result) test.meta().heapmarkMemory = memoryFacts(result)
+      }
+    }
   }
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule> = []): Promise<void> {
@@ -77,6 +91,15 @@ export class HeapmarkReporter implements Reporter {
       color: pc.isColorSupported,
     })
   }
+}
+
+function hasReporter(vitest: Vitest, name: string): boolean {
+  return (vitest.config.reporters as unknown[]).some((r) => r === name || (Array.isArray(r) && r[0] === name))
+}
+
+/** Where Vitest shows per-test annotations and task meta: its UI (`--ui`) and its HTML reporter. */
+export function showsInUi(vitest: Vitest): boolean {
+  return vitest.config.ui === true || hasReporter(vitest, 'html')
 }
 
 function toState(state: string): TestState {

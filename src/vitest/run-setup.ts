@@ -8,7 +8,7 @@ import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import { prepareOutputFile } from '../core/output-file.js'
 import { prepareCaptureDir } from '../core/capture/writer.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
-import { HeapmarkReporter, REPORTER_MARK } from './reporter.js'
+import { HeapmarkReporter, REPORTER_MARK, showsInUi } from './reporter.js'
 import { reportedProjectName } from './test-names.js'
 import type { ProvidedSettings } from './meta.js'
 
@@ -78,7 +78,11 @@ function configureProject(vitest: Vitest, project: TestProject, run: MeasuredRun
     vitestVersion: vitest.version,
     journalDir: run.reporter.journalDir,
     userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner,
+    annotate: showsInUi(vitest),
   }
+  // GitHub annotations of memory failures point at the test's line, which Vitest records only
+  // with includeTaskLocation (a stack trace per test at collection: cheap next to measuring).
+  if (process.env.GITHUB_ACTIONS === 'true') project.config.includeTaskLocation = true
   project.config.runner = RUNNER_PATH
   const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
   for (const config of configs) if (!isOurs(config.onStackTrace)) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)

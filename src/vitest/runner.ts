@@ -10,6 +10,8 @@ import { WorkerSession, workerSessionSettings, type TestIdentity } from '../core
 import { createModuleGraphMapper, loadSourceMapSupport, type EvaluatedModulesLike } from './source-map.js'
 import type { ProvidedSettings } from './meta.js'
 import { testName } from './test-names.js'
+import type { TestRecord } from '../core/test-result.js'
+import { memoryFacts, memoryFactsLine } from '../core/report/memory-facts.js'
 import './meta.js'
 
 const settings: ProvidedSettings = inject('heapmark')
@@ -24,15 +26,21 @@ export default class HeapmarkRunner extends BaseRunner {
 
   async runTask(test: Test): Promise<void> {
     const active = this.session.startTest(test.id, identify(test))
-    let record
+    let record: TestRecord | undefined
     try {
-      const parentRunTask = (BaseRunner.prototype as { runTask?: (test: Test) => Promise<void> }).runTask
-      if (parentRunTask) await parentRunTask.call(this, test)
-      else await TestRunner.getTestFn(test)()
+      try {
+        const parentRunTask = (BaseRunner.prototype as { runTask?: (test: Test) => Promise<void> }).runTask
+        if (parentRunTask) await parentRunTask.call(this, test)
+        else await TestRunner.getTestFn(test)()
+      } finally {
+        record = test.meta.heapmark = this.session.endTest(active)
+      }
+      await this.session.checkTest(identify(test), active, record)
     } finally {
-      record = test.meta.heapmark = this.session.endTest(active)
+      // Here, not in a hook: Vitest accepts annotations only while the test's state is still
+      // "run", and sets it right after runTask (before afterEach). Failing tests get theirs too.
+      if (record && settings.annotate) await test.context.annotate(memoryFactsLine(memoryFacts(record)), 'heapmark')
     }
-    await this.session.checkTest(identify(test), active, record)
   }
 
   override async onAfterRunSuite(suite: Suite): Promise<void> {

@@ -9,6 +9,7 @@ import type { TestIdentity } from '../worker-session.js'
 import { HEAPMARK_VERSION } from '../../version.js'
 import { buildReport } from './build.js'
 import { findWorkerIncidents } from './crashes.js'
+import { githubAnnotations, type TestLocation } from './github-annotations.js'
 import { writeJsonReport } from './json.js'
 import { renderMarkdownReport } from './markdown.js'
 import type { MemoryReport, TestMemoryResult, TestState, TimelinePoint } from './model.js'
@@ -31,6 +32,8 @@ export interface RunOutput {
 export class ReportCollector {
   private results: TestMemoryResult[] = []
   private readonly byId = new Map<string, TestMemoryResult>()
+  /** Where tests are declared, when the runner says (for GitHub annotations at the test's line). */
+  private readonly locations = new Map<string, TestLocation>()
   private workers = new Map<string, TimelinePoint[]>()
   private readonly journals: JournalDir
 
@@ -55,15 +58,23 @@ export class ReportCollector {
   reset(): void {
     this.results = []
     this.byId.clear()
+    this.locations.clear()
     this.workers = new Map()
     this.journals.clear()
   }
 
-  add(identity: TestIdentity & { state: TestState }, record: TestRecord, attribution: AttributionOutcome | undefined): TestMemoryResult {
-    const result = buildTestResult(identity, record, attribution)
+  add(identity: TestIdentity & { state: TestState; location?: TestLocation }, record: TestRecord, attribution: AttributionOutcome | undefined): TestMemoryResult {
+    const { location, ...rest } = identity
+    const result = buildTestResult(rest, record, attribution)
     this.results.push(result)
     this.byId.set(result.id, result)
+    if (location) this.locations.set(result.id, location)
     return result
+  }
+
+  /** A test's result as added so far (retention included once its file's retention is in). */
+  result(id: string): TestMemoryResult | undefined {
+    return this.byId.get(id)
   }
 
   /** A file's retention; call after add() for its tests. `file` is project-relative. */
@@ -125,6 +136,12 @@ export class ReportCollector {
       } catch (error) {
         warn(`could not append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(error as Error).message}`)
       }
+    }
+    // In GitHub Actions, tests that failed on memory are annotated at their line. Written to stdout
+    // itself, where workflow commands belong: Jest's output goes to stderr.
+    if (process.env.GITHUB_ACTIONS === 'true') {
+      const annotations = githubAnnotations(report.tests, this.rootDir(), (test) => this.locations.get(test.id))
+      if (annotations.length > 0) process.stdout.write(`${annotations.join('\n')}\n`)
     }
     if (options.json) {
       await writeJsonReport(options.json, report)
