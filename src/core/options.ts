@@ -35,6 +35,8 @@ export interface HeapmarkOptions {
   historyPath?: string
   /** Full GC before every test: retained memory per test exactly, at a cost. */
   preciseRetention?: boolean
+  /** Precise live peaks: a small young generation in test workers, at a cost. */
+  livePeak?: boolean
 }
 
 export interface ResolvedHeapmarkOptions {
@@ -52,6 +54,7 @@ export interface ResolvedHeapmarkOptions {
   /** undefined: the default place under the project root (DEFAULT_HISTORY_PATH). */
   historyPath: string | undefined
   preciseRetention: boolean
+  livePeak: boolean
 }
 
 export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance'
@@ -122,6 +125,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: 'preciseRetention', env: 'HEAPMARK_PRECISE_RETENTION', flag: 'precise-retention', type: 'boolean', default: false,
     description: 'Run a full GC before every test, so the memory each test leaves alive is measured for that test alone (slower).',
+  },
+  {
+    key: 'livePeak', env: 'HEAPMARK_LIVE_PEAK', flag: 'live-peak', type: 'boolean', default: false,
+    description: 'Measure each test\'s live peak precisely (a 1 MiB young generation in test workers, so little garbage hides in readings; slower).',
   },
 ]
 

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import v8 from 'node:v8'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vitest/config'
 import type { TestProject, Vitest } from 'vitest/node'
@@ -10,6 +11,7 @@ import { prepareCaptureDir } from '../core/capture/writer.js'
 import { prepareOutputFile } from '../core/output-file.js'
 import { usesNodeHeapProf } from '../core/node-flags.js'
 import { historyPathFor } from '../core/history.js'
+import { SMALL_YOUNG_GENERATION_FLAG } from '../core/live-peak.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
 /** heapmark's own install (dist/ and the src/ its source maps point at). */
@@ -22,6 +24,22 @@ function withoutHeapmarkFrames(previous: FrameFilter | undefined): FrameFilter {
   return (error, frame) => !frame.file.startsWith(PACKAGE_ROOT) && (previous ? previous(error, frame) !== false : true)
 }
 
+
+/**
+ * Precise live peaks need a small young generation in the test workers. Child processes (forks,
+ * vmForks) take the V8 flag in execArgv; worker threads crash on V8 flags in execArgv, but V8
+ * flags are process-wide and read when an isolate is created, so setting it here, before Vitest
+ * starts its workers, reaches every worker thread (checked on Node 20 and 24). Each worker checks
+ * its young generation and says so once if it is not small (live-peak.ts).
+ */
+function smallYoungGeneration(project: TestProject): void {
+  v8.setFlagsFromString(SMALL_YOUNG_GENERATION_FLAG)
+  const pool = String(project.config.pool ?? 'forks')
+  const execArgv = project.config.execArgv ?? []
+  if ((pool === 'forks' || pool === 'vmForks') && !execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
+    project.config.execArgv = [...execArgv, SMALL_YOUNG_GENERATION_FLAG]
+  }
+}
 
 /**
  * The Vitest plugin. Measures nothing unless switched on: `enabled: true`, `HEAPMARK=1`, or a run
@@ -62,6 +80,7 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
             'peaks and totals are measured, allocation sites are not, and limitLeaks cannot run.',
         )
       }
+      if (resolved.livePeak) smallYoungGeneration(project)
       project.provide('heapmark', settings)
       const marker = process.env[RUN_MARKER_ENV]
       if (marker) writeFileSync(marker, 'vitest\n')
