@@ -149,11 +149,16 @@ function preciseEstimate(input: LivePeakInput, floor: number): number {
   return Math.max(0, bytes)
 }
 
-/** Whether the young generation stayed small enough for precise mode during the whole test. */
-export function youngGenerationSmall(input: Pick<LivePeakInput, 'statistics' | 'base' | 'end'>): boolean {
+/** The largest new space capacity seen during the test (both semi-spaces). */
+export function youngCapacitySeen(input: Pick<LivePeakInput, 'statistics' | 'base' | 'end'>): number {
   let capacity = Math.max(input.base.youngCapacity, input.end.youngCapacity)
   for (const gc of input.statistics) capacity = Math.max(capacity, youngOf(gc.beforeGC.heapSpaceStatistics).capacity)
-  return capacity <= PRECISE_YOUNG_CAPACITY_BYTES
+  return capacity
+}
+
+/** Whether the young generation stayed small enough for precise mode during the whole test. */
+export function youngGenerationSmall(input: Pick<LivePeakInput, 'statistics' | 'base' | 'end'>): boolean {
+  return youngCapacitySeen(input) <= PRECISE_YOUNG_CAPACITY_BYTES
 }
 
 export function computeLivePeak(input: LivePeakInput): LivePeak {
@@ -202,8 +207,9 @@ export class LivePeakReading {
     if (preciseMode && !warnedNotSmall && !youngGenerationSmall(input)) {
       // Never silently wrong: the figures stay lower bounds, and the run says why once.
       warnedNotSmall = true
+      const seen = youngCapacitySeen(input) / (1024 * 1024)
       console.warn(
-        'heapmark: livePeak is on but this worker\'s young generation is not limited (start it with --max-semi-space-size=1; ' +
+        `heapmark: livePeak is on but this worker's young generation is not limited (new space reached ${seen.toFixed(1)} MiB; start it with --max-semi-space-size=1; ` +
           'heapmark does that for Vitest pools and `heapmark run`): live peaks here are lower bounds, not precise figures.',
       )
     }
