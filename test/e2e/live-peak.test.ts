@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { config, matrix, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
 import { MiB, readReport } from '../helpers/report.js'
+import { jestConfig, runJestFixture } from '../helpers/run-jest-fixture.js'
 
 const PRECISE = { HEAPMARK_LIVE_PEAK: '1' }
 
@@ -135,4 +136,49 @@ test('no GC, live peak limited', limitMemory('2 MB', () => { expect(new Array((3
     expect(readReport(run).test('churn, used peak limited').peakBytes / MiB).toBeLessThan(1.5)
     expect(run.output).toMatch(/limited to 4\.0 MiB \(4 MB\) but its live peak was 8\.\d MiB/)
   }, 200_000)
+})
+
+/** The churn cases as plain CommonJS tests (Jest, node:test), with `test` from `source`. */
+function churnTests(source: string): string {
+  return `${source}
+const MiB = 1024 * 1024
+function churn() { const ring = new Array(1000); for (let i = 0; i < (500 * MiB) / 40; i++) ring[i % 1000] = { a: i, b: i }; return ring.length }
+test('churn keeping under 0.1 MiB', () => { if (churn() !== 1000) throw new Error('ring') })
+test('churn holding 8 MiB', () => { const held = new Array(MiB).fill(0); if (churn() !== 1000 || held.length !== MiB) throw new Error('held') })
+`
+}
+
+function expectChurnEstimates(run: FixtureRun): void {
+  const report = readReport(run)
+  const small = report.test('churn keeping under 0.1 MiB')
+  const holding = report.test('churn holding 8 MiB')
+  expect(small.livePeakKind, run.output).toBe('estimate')
+  expect(small.livePeakBytes! / MiB).toBeLessThanOrEqual(1)
+  expect(holding.livePeakKind).toBe('estimate')
+  expect(Math.abs(holding.livePeakBytes! / MiB - 8)).toBeLessThanOrEqual(1)
+}
+
+describe(`live peak, precise mode through heapmark run (${matrix.name})`, () => {
+  test('node:test: --live-peak gives every test process a small young generation', async () => {
+    const run = await runFixture({ 'churn.test.cjs': churnTests("const { test } = require('node:test')") }, ['run', '--live-peak', '--json', 'report.json', '--', 'node', '--test', 'churn.test.cjs'], { command: 'heapmark', timeoutMs: 120_000 })
+    expect(run.exitCode, run.output).toBe(0)
+    expect(run.output).not.toContain('young generation is not limited')
+    expectChurnEstimates(run)
+  }, 150_000)
+
+  test('Jest: --live-peak does the same for its workers', async () => {
+    const files = { 'jest.config.js': jestConfig("{ json: 'report.json' }", 'transform: {},'), 'churn.test.js': churnTests('') }
+    const run = await runJestFixture(files, ['run', '--live-peak', '--', 'jest', '--maxWorkers=2'], { command: 'heapmark', timeoutMs: 120_000 })
+    expect(run.exitCode, run.output).toBe(0)
+    expect(run.output).not.toContain('young generation is not limited')
+    expectChurnEstimates(run)
+  }, 150_000)
+
+  test('Jest without heapmark run: the workers cannot be given the flag, so they say so once and report lower bounds', async () => {
+    const files = { 'jest.config.js': jestConfig("{ json: 'report.json' }", 'transform: {},'), 'churn.test.js': churnTests('') }
+    const run = await runJestFixture(files, ['--runInBand'], { env: { HEAPMARK: '1', HEAPMARK_LIVE_PEAK: '1' }, timeoutMs: 120_000 })
+    expect(run.exitCode, run.output).toBe(0)
+    expect(run.output.split('young generation is not limited')).toHaveLength(2)
+    expect(readReport(run).test('churn holding 8 MiB').livePeakKind).toBe('lower-bound')
+  }, 150_000)
 })
