@@ -67,10 +67,22 @@ for (const pool of ['forks', 'threads']) {
       accuracy = await runFixture('accuracy', ['run', '--reporter=default', `--pool=${pool}`], { timeoutMs: 180_000, env: PRECISE })
     }, 320_000)
 
-    test('both runs pass, with no warning that the young generation is not small', () => {
+    // Node 24's forks pool lets new space fill to ~3 MiB while a test builds 50 MiB+ of small
+    // objects, even with the flag (the threads pool and Node 20 keep it at 1 MiB): those tests must
+    // come out as lower bounds with the warning, never as estimates.
+    const fallbackAllowed = matrix.vitestMajor === 5 && pool === 'forks'
+
+    test('both runs pass; the warning that the young generation is not small only where expected', () => {
       expect(churn.exitCode, churn.output).toBe(0)
       expect(accuracy.exitCode, accuracy.output).toBe(0)
-      expect(churn.output + accuracy.output).not.toContain('young generation is not limited')
+      expect(churn.output).not.toContain('young generation is not limited')
+      const fellBack = readReport(accuracy).tests.filter((test) => test.livePeakKind !== 'estimate')
+      if (!fallbackAllowed) expect(accuracy.output).not.toContain('young generation is not limited')
+      if (fellBack.length > 0) {
+        expect(fallbackAllowed, fellBack.map((test) => test.name).join(', ')).toBe(true)
+        expect(accuracy.output.split('young generation is not limited')).toHaveLength(2) // said once
+        for (const test of fellBack) expect(test.livePeakKind).toBe('lower-bound')
+      }
     })
 
     test('churn keeping under 0.1 MiB reads <= 1 MiB', () => {
@@ -90,6 +102,7 @@ for (const pool of ['forks', 'threads']) {
       for (const form of ['array', 'objects', 'string', 'buffer']) {
         for (const mib of [1, 10, 50, 200]) {
           const test = report.test(`${form} ${mib}`)
+          if (fallbackAllowed && test.livePeakKind === 'lower-bound') continue // checked above
           expect(test.livePeakKind, test.name).toBe('estimate')
           expect(Math.abs(test.livePeakBytes! / MiB - mib), test.name).toBeLessThanOrEqual(Math.max(0.05 * mib, 1))
         }
