@@ -67,10 +67,10 @@ for (const pool of ['forks', 'threads']) {
       accuracy = await runFixture('accuracy', ['run', '--reporter=default', `--pool=${pool}`], { timeoutMs: 180_000, env: PRECISE })
     }, 320_000)
 
-    // Node 24's forks pool lets new space fill to ~3 MiB while a test builds 50 MiB+ of small
-    // objects, even with the flag (the threads pool and Node 20 keep it at 1 MiB): those tests must
-    // come out as lower bounds with the warning, never as estimates.
-    const fallbackAllowed = matrix.vitestMajor === 5 && pool === 'forks'
+    // Node 24 sometimes lets new space fill to 2-7 MiB while a test builds 50 MiB+ of small objects,
+    // even with the flag (seen in both pools; Node 20 keeps it at 1 MiB): those tests must come out
+    // as lower bounds with the warning, never as estimates (docs/measuring.md).
+    const fallbackAllowed = matrix.vitestMajor === 5
 
     test('both runs pass; the warning that the young generation is not small only where expected', () => {
       expect(churn.exitCode, churn.output).toBe(0)
