@@ -20,15 +20,16 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
   ]
   const top = options.mostAllocations > 0 ? report.tests.slice(0, options.mostAllocations) : report.tests
   if (top.length > 0) {
-    lines.push('', '| Test | Peak | Live peak | Allocated | Biggest allocating function |', '|---|--:|--:|--:|---|')
+    // Live peak last: tools reading the first columns by position keep working.
+    lines.push('', '| Test | Peak | Allocated | Biggest allocating function | Live peak |', '|---|--:|--:|---|--:|')
     for (const test of top) {
-      lines.push(`| ${cell(test.name)} | ${formatSize(test.peakBytes)} | ${livePeakCell(test)} | ${formatSize(test.totalBytes)} | ${cell(biggestSite(test))} |`)
+      lines.push(`| ${cell(test.name)} | ${formatSize(test.peakBytes)} | ${formatSize(test.totalBytes)} | ${cell(biggestSite(test))} | ${livePeakCell(test)} |`)
     }
     lines.push('', '_Peak: memory in use, garbage not yet collected included. Live peak: the most the test kept reachable at once (≥: at least that much; ?: no GC ran during the test, so not known)._')
   }
   const overLimit = report.tests.filter((test) => test.limit?.exceeded)
   if (overLimit.length > 0) {
-    lines.push('', '#### Over their memory limit', '', '| Test | Limit | Peak judged |', '|---|--:|--:|')
+    lines.push('', '#### Over their memory limit', '', '| Test | Limit | Peak |', '|---|--:|--:|')
     for (const test of overLimit) {
       const live = test.limit!.measure === 'live' ? ' (live)' : ''
       lines.push(`| ${cell(test.name)} | ${cell(test.limit!.spec)} | ${formatSize(limitedPeak(test, test.limit!))}${live} |`)
