@@ -13,6 +13,13 @@ export interface LimitMemoryOptions {
    * starts count too (sampled every 10 ms), as pytest-memray counts all threads.
    */
   currentThreadOnly?: boolean
+  /**
+   * What the limit judges. 'used' (the default): the used peak, garbage not yet collected included,
+   * as the report's "Peak memory". 'live': the live peak, the most the test kept reachable at once.
+   * Without livePeak (precise mode) that is a lower bound read after GCs during the test, or the
+   * used peak when no GC ran; see docs/measuring.md.
+   */
+  measure?: 'used' | 'live'
 }
 
 /**
@@ -47,7 +54,10 @@ export function limitMemory<Args extends unknown[], Result>(
     if (test.limit) {
       throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', `limitMemory(${JSON.stringify(limit)}) is nested in another limitMemory(${JSON.stringify(test.limit.spec)}): a test takes one memory limit.`)
     }
-    test.limit = { spec: String(limit), bytes, currentThreadOnly: options.currentThreadOnly === true }
+    if (options.measure !== undefined && options.measure !== 'used' && options.measure !== 'live') {
+      throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', `limitMemory(${JSON.stringify(limit)}, fn, { measure }) takes 'used' or 'live', got ${JSON.stringify(options.measure)}`)
+    }
+    test.limit = { spec: String(limit), bytes, currentThreadOnly: options.currentThreadOnly === true, ...(options.measure === 'live' ? { measure: 'live' as const } : {}) }
     state.rebaseline?.(test)
     return fn.apply(this, args)
   }
@@ -57,10 +67,17 @@ export function limitMemory<Args extends unknown[], Result>(
   return wrapped
 }
 
+/** How the live figure a limit judged is known, in the failure message's words. */
+function liveWording(kind: TestRecord['livePeakKind'] | undefined): string {
+  if (kind === 'estimate') return 'live peak'
+  if (kind === 'lower-bound') return 'live peak (at least; GCs during the test found that much reachable)'
+  return 'live peak (not known: no GC ran during the test, so the used peak is judged)'
+}
+
 /** The verdict on a limited test: undefined when it stayed under its limit. */
 export function checkMemoryLimit(
   limit: MemoryLimit | AppliedDefaultLimit,
-  reading: Pick<TestRecord, 'peakBytes' | 'heapPeakBytes' | 'externalPeakBytes' | 'allocatedBytes' | 'workerThreads'>,
+  reading: Pick<TestRecord, 'peakBytes' | 'heapPeakBytes' | 'externalPeakBytes' | 'allocatedBytes' | 'workerThreads'> & Partial<Pick<TestRecord, 'livePeakBytes' | 'livePeakKind'>>,
   attribution: Attribution | undefined,
   stacks: number,
 ): MemoryLimitError | undefined {
@@ -69,11 +86,12 @@ export function checkMemoryLimit(
   const scope = limit.currentThreadOnly ? ' (this thread only)' : ''
   const origin = 'origin' in limit ? limit : undefined
   const which = origin ? `: ${origin.origin === 'default' ? "the run's default limit" : "this file's limit"}, from ${origin.from}` : ''
-  const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}${which}) but its peak${scope} was ${formatSize(peak)}`
+  const judged = 'measure' in limit && limit.measure === 'live' ? liveWording(reading.livePeakKind) : 'peak'
+  const summary = `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}${which}) but its ${judged}${scope} was ${formatSize(peak)}`
   const threads = reading.workerThreads
   const threadsPart = threads && !limit.currentThreadOnly ? `, worker threads ${formatSize(threads.peakBytes)} in ${threads.count}` : ''
   const lines = [
-    `Peak above the level at test start: ${formatSize(peak)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}${threadsPart}); allocated in total: ${formatSize(reading.allocatedBytes)}.`,
+    `Peak above the level at test start: ${formatSize(limit.measure === 'live' ? limitedPeak(reading, { currentThreadOnly: limit.currentThreadOnly }) : peak)} (JS heap ${formatSize(reading.heapPeakBytes)}, external ${formatSize(reading.externalPeakBytes)}${threadsPart}); allocated in total: ${formatSize(reading.allocatedBytes)}.`,
   ]
   // Sites that explain less than 1% of the peak are runner bookkeeping, not the reason for a failure.
   const sites = attribution?.sites ?? []

@@ -10,6 +10,7 @@ import { HeapmarkError } from '../errors.js'
 import type { LeakCheck } from './leaks.js'
 import type { CaptureBuilder } from './capture/builder.js'
 import { createSampleDecoder } from './sample-size.js'
+import { setLivePeakPrecise } from './live-peak.js'
 import { RetentionTracker, type FileRetention, type TestRetention } from './retention.js'
 
 /**
@@ -38,6 +39,8 @@ export interface MeasurerOptions {
    * one sampling profiler, so allocation sites of what tests allocated are then not read.
    */
   preciseRetention?: boolean
+  /** Precise live peaks: a minor GC before every test, so no earlier young garbage is in the baseline. */
+  livePeak?: boolean
   /** Files of the runner itself: what they keep alive is not a test's. */
   isRunnerFile?: (file: string) => boolean
   /**
@@ -73,6 +76,8 @@ export interface MemoryLimit {
   bytes: number
   /** Judge only this thread's peak, not worker_threads the test started. */
   currentThreadOnly: boolean
+  /** Judge the live peak instead of the used peak (see live-peak.ts). */
+  measure?: 'live'
 }
 
 /** Memory allocated in a leak window and still alive after it, from one allocating stack. */
@@ -118,6 +123,7 @@ export class TestMeasurer {
   /** No test of the current file has started yet. */
   private fileStart = true
   private readonly preciseRetention: boolean
+  private readonly livePeak: boolean
   /** Precise retention: the sampler, used for one live-only window per test instead of attribution. */
   private readonly retainedSampler: HeapSampler | undefined
   /** The test whose live-only window is open. */
@@ -144,6 +150,8 @@ export class TestMeasurer {
   constructor(options: MeasurerOptions) {
     const sampler = options.sampling === false ? undefined : this.openSampler(options.samplingInterval)
     this.preciseRetention = options.preciseRetention === true
+    this.livePeak = options.livePeak === true
+    setLivePeakPrecise(this.livePeak)
     this.isRunnerFile = options.isRunnerFile ?? (() => false)
     if (this.preciseRetention && sampler) {
       sampler.stop() // the attribution session it opened with: precise mode samples survivors instead
@@ -194,7 +202,7 @@ export class TestMeasurer {
     this.readRetainedSites()
     // A file's first test starts on a full GC: whatever the previous file released would otherwise
     // sit in its start level (an upper bound), hiding what the test itself keeps.
-    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention || this.fileStart)
+    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), this.livePeak, this.preciseRetention || this.fileStart)
     this.fileStart = false
     this.closedRetention = this.retention.observe(this.meter.lastLevel)
     this.retention.started(key, this.meter.lastLevel)

@@ -1,5 +1,6 @@
 import v8 from 'node:v8'
 import { getGc } from './gc.js'
+import { LivePeakReading, type LivePeak } from './live-peak.js'
 
 /** Memory the test added, from heap statistics at every GC it saw and at its end. */
 export interface MemoryReading {
@@ -11,6 +12,9 @@ export interface MemoryReading {
   heapAllocatedBytes: number
   /** The same for external (ArrayBuffer/Buffer) memory. */
   externalAllocatedBytes: number
+  /** The most the test kept live at once, and how well that is known: see live-peak.ts. */
+  livePeakBytes: LivePeak['livePeakBytes']
+  livePeakKind: LivePeak['livePeakKind']
 }
 
 interface Level {
@@ -119,12 +123,14 @@ export class MemoryMeter {
 
 export class ActiveReading {
   private readonly profiler = new v8.GCProfiler()
+  private readonly live: LivePeakReading
 
   constructor(
     private readonly base: Level,
     /** heapmark's own young garbage in the baseline, freed by the test's first GC. */
     private readonly knownGarbage: number,
   ) {
+    this.live = new LivePeakReading(base.heap, base.external)
     this.profiler.start()
   }
 
@@ -151,6 +157,7 @@ export class ActiveReading {
       externalFreed += Math.max(0, before.externalMemory - after.externalMemory)
     })
     return {
+      ...this.live.finish(gcs, end, Math.max(0, peak), this.knownGarbage),
       peakBytes: Math.max(0, peak),
       heapPeakBytes: Math.max(0, heapPeak),
       externalPeakBytes: Math.max(0, externalPeak),

@@ -4,6 +4,7 @@ import type { WorkerThreadsUsage } from './worker-threads.js'
 import type { LeakCheck } from './leaks.js'
 import type { IncreaseCheck } from './increase.js'
 import type { TestMemoryResult, TestState } from './report/model.js'
+import type { LivePeakKind } from './live-peak.js'
 
 /**
  * What a worker sends about one test as soon as it ends: plain JSON, small, runner-agnostic.
@@ -14,6 +15,9 @@ export interface TestRecord {
   peakBytes: number
   heapPeakBytes: number
   externalPeakBytes: number
+  /** This thread's live peak (see live-peak.ts); worker_threads the test started are not in it. */
+  livePeakBytes: number
+  livePeakKind: LivePeakKind
   allocatedBytes: number
   overlapping: number
   durationMs: number
@@ -23,6 +27,8 @@ export interface TestRecord {
     spec: string
     bytes: number
     currentThreadOnly: boolean
+    /** Set when the limit judged the live peak. */
+    measure?: 'live'
     exceeded: boolean
     /** Absent for limitMemory; see AppliedDefaultLimit. */
     origin?: 'default' | 'file'
@@ -34,9 +40,17 @@ export interface TestRecord {
   increase?: IncreaseCheck
 }
 
-/** The peak a limit is judged on: all threads by default, as pytest-memray counts all threads. */
-export function limitedPeak(record: Pick<TestRecord, 'peakBytes' | 'workerThreads'>, limit: Pick<MemoryLimit, 'currentThreadOnly'>): number {
-  return limit.currentThreadOnly ? record.peakBytes - (record.workerThreads?.peakBytes ?? 0) : record.peakBytes
+/**
+ * The peak a limit is judged on: all threads by default, as pytest-memray counts all threads; the
+ * used peak by default, the live peak with `measure: 'live'` (plus worker_threads' used peaks).
+ */
+export function limitedPeak(
+  record: Pick<TestRecord, 'peakBytes' | 'workerThreads'> & Partial<Pick<TestRecord, 'livePeakBytes'>>,
+  limit: Pick<MemoryLimit, 'currentThreadOnly' | 'measure'>,
+): number {
+  const threads = record.workerThreads?.peakBytes ?? 0
+  if (limit.measure === 'live' && record.livePeakBytes !== undefined) return record.livePeakBytes + (limit.currentThreadOnly ? 0 : threads)
+  return limit.currentThreadOnly ? record.peakBytes - threads : record.peakBytes
 }
 
 export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit, leaks?: LeakCheck): TestRecord {
@@ -45,6 +59,8 @@ export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit, 
     peakBytes: reading.peakBytes + (workerThreads?.peakBytes ?? 0),
     heapPeakBytes: reading.heapPeakBytes,
     externalPeakBytes: reading.externalPeakBytes,
+    livePeakBytes: reading.livePeakBytes,
+    livePeakKind: reading.livePeakKind,
     // Exact for the JS heap and external memory (growth plus what GCs freed meanwhile), unlike the sampled sum.
     allocatedBytes: reading.heapAllocatedBytes + reading.externalAllocatedBytes,
     overlapping: measurement.overlapping,
@@ -69,6 +85,8 @@ export function buildTestResult(
     peakBytes: record.peakBytes,
     heapPeakBytes: record.heapPeakBytes,
     externalPeakBytes: record.externalPeakBytes,
+    livePeakBytes: record.livePeakBytes,
+    livePeakKind: record.livePeakKind,
     totalBytes: record.allocatedBytes,
     allocationCount: attribution?.allocationCount ?? 0,
     sampled: attribution !== undefined,

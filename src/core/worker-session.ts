@@ -36,6 +36,8 @@ export interface WorkerSessionSettings {
   binPrefix: string
   runner: { name: string; version: string }
   preciseRetention: boolean
+  /** Precise live peaks (the worker's young generation must be small: see live-peak.ts). */
+  livePeak: boolean
   /** Where the worker keeps its journal (see journal.ts); none: no journal. */
   journalDir: string | undefined
   /** Set with --fail-on-increase: judge each passing test against its history. */
@@ -60,6 +62,7 @@ export function workerSessionSettings(
     binPrefix: options.binPrefix,
     runner,
     preciseRetention: options.preciseRetention,
+    livePeak: options.livePeak,
     journalDir,
     failOnIncrease: options.failOnIncrease
       ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
@@ -123,6 +126,7 @@ export class WorkerSession {
       captures: options.settings.binPath !== undefined,
       sampling: !this.heapProf,
       preciseRetention: options.settings.preciseRetention,
+      livePeak: options.settings.livePeak,
       isRunnerFile: options.isRunnerFile,
     })
     this.measurer = measurer

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import v8 from 'node:v8'
 import { fileURLToPath } from 'node:url'
 import type { Reporter, TestProject, Vitest } from 'vitest/node'
 import { HeapmarkError } from '../errors.js'
@@ -8,6 +9,7 @@ import type { ResolvedHeapmarkOptions } from '../core/options.js'
 import { prepareOutputFile } from '../core/output-file.js'
 import { prepareCaptureDir } from '../core/capture/writer.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
+import { SMALL_YOUNG_GENERATION_FLAG } from '../core/live-peak.js'
 import { HeapmarkReporter, REPORTER_MARK, showsInUi } from './reporter.js'
 import { reportedProjectName } from './test-names.js'
 import type { ProvidedSettings } from './meta.js'
@@ -93,7 +95,24 @@ function configureProject(vitest: Vitest, project: TestProject, run: MeasuredRun
         'peaks and totals are measured, allocation sites are not, and limitLeaks cannot run.',
     )
   }
+  if (run.options.livePeak) smallYoungGeneration(project)
   project.provide('heapmark', settings)
+}
+
+/**
+ * Precise live peaks need a small young generation in the test workers. Child processes (forks,
+ * vmForks) take the V8 flag in execArgv; worker threads crash on V8 flags in execArgv, but V8
+ * flags are process-wide and read when an isolate is created, so setting it here, before Vitest
+ * starts its workers, reaches every worker thread (checked on Node 20 and 24). Each worker checks
+ * its young generation and says so once if it is not small (live-peak.ts).
+ */
+function smallYoungGeneration(project: TestProject): void {
+  v8.setFlagsFromString(SMALL_YOUNG_GENERATION_FLAG)
+  const pool = String(project.config.pool ?? 'forks')
+  const execArgv = project.config.execArgv ?? []
+  if ((pool === 'forks' || pool === 'vmForks') && !execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
+    project.config.execArgv = [...execArgv, SMALL_YOUNG_GENERATION_FLAG]
+  }
 }
 
 /**

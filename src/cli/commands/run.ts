@@ -4,7 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { HeapmarkError } from '../../errors.js'
-import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEnv } from '../../core/options.js'
+import { OPTION_SPECS, cliFlagsForParseArgs, optionsFromParsedFlags, optionsToEnv, resolveOptions } from '../../core/options.js'
+import { withSmallYoungGeneration } from '../../core/live-peak.js'
 import type { Command } from '../command.js'
 
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
@@ -66,6 +67,9 @@ export const runCommand: Command = {
     env[RUN_MARKER_ENV] = marker
     // Find the project's own runner binary first, as npm scripts do.
     env.PATH = [path.resolve('node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter)
+    // Precise live peaks need a small young generation in every test process and worker thread
+    // (V8 flags are process-wide, so worker threads of a process started with it get it too).
+    if (resolveOptions(undefined, env).livePeak) env.NODE_OPTIONS = withSmallYoungGeneration(env.NODE_OPTIONS)
     try {
       // node:test has no config to add heapmark to: the wrapper loads it and reports the run.
       const nodeTest = prepareNodeTestRun(command, env)

@@ -36,6 +36,8 @@ export function createCapture(
       peakBytes: record.peakBytes,
       heapPeakBytes: record.heapPeakBytes,
       externalPeakBytes: record.externalPeakBytes,
+      livePeakBytes: record.livePeakBytes,
+      livePeakKind: record.livePeakKind,
       totalBytes: record.allocatedBytes,
       allocationCount: attribution?.allocationCount ?? 0,
       samplingInterval: context.samplingInterval,

@@ -46,6 +46,9 @@ export interface CaptureMetadata {
   peakBytes: number
   heapPeakBytes: number
   externalPeakBytes: number
+  /** The live peak and its kind, as in the JSON report (absent in captures of earlier versions). */
+  livePeakBytes?: number
+  livePeakKind?: 'lower-bound' | 'estimate' | 'unknown'
   totalBytes: number
   allocationCount: number
   samplingInterval: number

@@ -21,13 +21,22 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
   ]
   const top = options.mostAllocations > 0 ? report.tests.slice(0, options.mostAllocations) : report.tests
   if (top.length > 0) {
-    lines.push('', '| Test | Peak | Allocated | Biggest allocating function |', '|---|--:|--:|---|')
-    for (const test of top) lines.push(`| ${cell(test.name)} | ${formatSize(test.peakBytes)} | ${formatSize(test.totalBytes)} | ${cell(biggestSite(test))} |`)
+    // Live peak last: tools reading the first columns by position keep working.
+    lines.push('', '| Test | Peak | Allocated | Biggest allocating function | Live peak |', '|---|--:|--:|---|--:|')
+    for (const test of top) {
+      lines.push(`| ${cell(test.name)} | ${formatSize(test.peakBytes)} | ${formatSize(test.totalBytes)} | ${cell(biggestSite(test))} | ${livePeakCell(test)} |`)
+    }
+    lines.push('', '_Peak: memory in use, garbage not yet collected included. Live peak: the most the test kept reachable at once (≥: at least that much; ?: no GC ran during the test, so not known)._')
   }
   const overLimit = report.tests.filter((test) => test.limit?.exceeded)
   if (overLimit.length > 0) {
     lines.push('', '#### Over their memory limit', '', '| Test | Limit | Peak |', '|---|--:|--:|')
-    for (const test of overLimit) lines.push(`| ${cell(test.name)} | ${cell(test.limit!.spec)}${test.limit!.origin ? ` (${test.limit!.origin === 'default' ? 'default' : 'file'})` : ''} | ${formatSize(limitedPeak(test, test.limit!))} |`)
+    for (const test of overLimit) {
+      const limit = test.limit!
+      const origin = limit.origin ? ` (${limit.origin === 'default' ? 'default' : 'file'})` : ''
+      const live = limit.measure === 'live' ? ' (live)' : ''
+      lines.push(`| ${cell(test.name)} | ${cell(limit.spec)}${origin} | ${formatSize(limitedPeak(test, limit))}${live} |`)
+    }
   }
   const grown = report.tests
     .filter((test) => test.previousPeakBytes !== undefined && test.peakBytes > test.previousPeakBytes)
@@ -42,6 +51,12 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
     }
   }
   return `${lines.join('\n')}\n`
+}
+
+function livePeakCell(test: TestMemoryResult): string {
+  if (test.livePeakBytes === undefined || test.livePeakKind === undefined) return ''
+  if (test.livePeakKind === 'unknown') return '?'
+  return `${test.livePeakKind === 'lower-bound' ? '≥ ' : ''}${formatSize(test.livePeakBytes)}`
 }
 
 function biggestSite(test: TestMemoryResult): string {

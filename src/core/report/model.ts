@@ -64,6 +64,8 @@ export interface MemoryLimitResult {
   bytes: number
   /** The limit ignored worker_threads the test started. */
   currentThreadOnly: boolean
+  /** Set when the limit judged the live peak (`measure: 'live'`); absent: the used peak. */
+  measure?: 'live'
   /** Peak reached or exceeded the limit (always false when `notJudged`). */
   exceeded: boolean
   /**
@@ -125,6 +127,18 @@ export interface TestMemoryResult {
   heapPeakBytes: number
   /** The external (ArrayBuffer/Buffer backing store) part of the peak. */
   externalPeakBytes: number
+  /**
+   * The most memory the test kept reachable at one time (this thread), unlike peakBytes, which also
+   * counts garbage not yet collected. How far to trust it is in livePeakKind. Always written by this
+   * version (optional only so reports of earlier versions still read and merge).
+   */
+  livePeakBytes?: number
+  /**
+   * "lower-bound": at least this much was live at once (read after GCs during the test);
+   * "estimate": precise mode (livePeak on), within max(5%, 1 MiB) on the documented shapes;
+   * "unknown": no GC ran during the test: livePeakBytes is the used peak, an upper bound.
+   */
+  livePeakKind?: 'lower-bound' | 'estimate' | 'unknown'
   /** Estimated bytes allocated during the test (sampled JS heap allocations + external growth). */
   totalBytes: number
   /** Estimated number of allocations (sampled; scaled to an estimate of the true count). */

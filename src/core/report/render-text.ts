@@ -64,6 +64,8 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
     `${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ` +
       c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
   )
+  const live = renderLivePeak(test, c)
+  if (live) lines.push(`${INDENT}${live}`)
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
   if (test.increase) lines.push(`${INDENT}${renderIncrease(test, c)}`)
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
@@ -167,6 +169,20 @@ function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
   return lines
 }
 
+/** The live peak beside the used one, worded for what is known about it (see live-peak.ts). */
+export function renderLivePeak(test: TestMemoryResult, c: Colors = createColors(false)): string {
+  if (test.livePeakBytes === undefined || test.livePeakKind === undefined) return ''
+  const live = formatSize(test.livePeakBytes)
+  switch (test.livePeakKind) {
+    case 'unknown':
+      return `Live peak: not known ${c.dim('(no GC ran during the test to tell live data from garbage: at most the peak)')}`
+    case 'estimate':
+      return `Live peak: ${c.bold(live)} ${c.dim('(precise mode; the rest of the peak was garbage not yet collected)')}`
+    case 'lower-bound':
+      return `Live peak: at least ${c.bold(live)} ${c.dim('(found reachable by GCs during the test; the rest of the peak may be garbage not yet collected)')}`
+  }
+}
+
 function renderWorkerThreads(test: TestMemoryResult): string {
   const threads = test.workerThreads
   if (!threads) return ''
@@ -178,6 +194,7 @@ function renderLimit(test: TestMemoryResult, c: Colors): string {
   const limit = test.limit!
   const peak = limitedPeak(test, limit)
   const percent = limit.bytes > 0 ? Math.round((peak / limit.bytes) * 100) : 0
+  const what = limit.measure === 'live' ? 'live peak' : 'peak'
   // Show the user's own spelling, plus the binary form when it differs ("24 MB" is 24.0 MiB).
   const binary = formatSize(limit.bytes)
   const details = [...(limit.spec === binary ? [] : [binary]), ...(limit.from ? [`from ${limit.from}`] : [])]
@@ -187,9 +204,9 @@ function renderLimit(test: TestMemoryResult, c: Colors): string {
     const others = test.shared ? plural(test.shared.overlapping, 'other test') : 'other tests'
     return `${label}: ${spec}: ${c.yellow('not judged')} ${c.dim(`(ran concurrently with ${others}, whose memory counts in its peak)`)}`
   }
-  if (!limit.exceeded) return `${label}: ${spec}: ${c.green('ok')}, ${c.dim(`peak is ${percent}% of it`)}`
+  if (!limit.exceeded) return `${label}: ${spec}: ${c.green('ok')}, ${c.dim(`${what} is ${percent}% of it`)}`
   const over = formatSize(Math.max(0, peak - limit.bytes))
-  return `${label}: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (peak is ${percent}% of it)`)}`
+  return `${label}: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (${what} is ${percent}% of it)`)}`
 }
 
 function renderIncrease(test: TestMemoryResult, c: Colors): string {
