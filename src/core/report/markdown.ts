@@ -21,12 +21,14 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
   ]
   const top = options.mostAllocations > 0 ? report.tests.slice(0, options.mostAllocations) : report.tests
   if (top.length > 0) {
-    // Live peak last: tools reading the first columns by position keep working.
-    lines.push('', '| Test | Peak | Allocated | Biggest allocating function | Live peak |', '|---|--:|--:|---|--:|')
+    // Live peak last, so tools reading the first columns by position keep working; only when the
+    // report has live peaks (reports written before heapmark measured them have none).
+    const live = top.some((test) => test.livePeakKind !== undefined)
+    lines.push('', `| Test | Peak | Allocated | Biggest allocating function |${live ? ' Live peak |' : ''}`, `|---|--:|--:|---|${live ? '--:|' : ''}`)
     for (const test of top) {
-      lines.push(`| ${cell(test.name)} | ${formatSize(test.peakBytes)} | ${formatSize(test.totalBytes)} | ${cell(biggestSite(test))} | ${livePeakCell(test)} |`)
+      lines.push(`| ${cell(test.name)} | ${formatSize(test.peakBytes)} | ${formatSize(test.totalBytes)} | ${cell(biggestSite(test))} |${live ? ` ${livePeakCell(test)} |` : ''}`)
     }
-    lines.push('', '_Peak: memory in use, garbage not yet collected included. Live peak: the most the test kept reachable at once (≥: at least that much; ?: no GC ran during the test, so not known)._')
+    if (live) lines.push('', '_Peak: memory in use, garbage not yet collected included. Live peak: the most the test kept reachable at once (≥: at least that much; ?: no GC ran during the test, so not known)._')
   }
   const overLimit = report.tests.filter((test) => test.limit?.exceeded)
   if (overLimit.length > 0) {
