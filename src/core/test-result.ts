@@ -22,6 +22,8 @@ export interface TestRecord {
   limit?: { spec: string; bytes: number; currentThreadOnly: boolean; exceeded: boolean }
   /** --fail-on-increase compared the peak with the test's history. */
   increase?: IncreaseCheck
+  /** Set by the browser-mode hook: the browser the page ran in. */
+  browser?: string
 }
 
 /** The peak a limit is judged on: all threads by default, as pytest-memray counts all threads. */
@@ -67,6 +69,7 @@ export function buildTestResult(
     ...(record.leaks ? { leaks: record.leaks } : {}),
     ...(record.increase ? { increase: record.increase } : {}),
     ...(record.overlapping > 0 ? { shared: { overlapping: record.overlapping } } : {}),
+    ...(record.browser ? { browser: record.browser } : {}),
     durationMs: record.durationMs,
   }
 }

@@ -10,6 +10,7 @@ import { prepareCaptureDir } from '../core/capture/writer.js'
 import { prepareOutputFile } from '../core/output-file.js'
 import { usesNodeHeapProf } from '../core/node-flags.js'
 import { historyPathFor } from '../core/history.js'
+import { allowPackageFiles, isBrowserProject, setUpBrowserProject } from './browser-project.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
 /** heapmark's own install (dist/ and the src/ its source maps point at). */
@@ -32,6 +33,11 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
   resolveOptions(options, {})
   return {
     name: 'heapmark',
+    // Browser mode serves heapmark's page code through Vite: allow its files when heapmark is
+    // installed outside the project's workspace root (a linked or copied package).
+    configResolved(config) {
+      if (resolveOptions(options, process.env).enabled) allowPackageFiles(config, PACKAGE_ROOT)
+    },
     configureVitest({ vitest, project }: { vitest: Vitest; project: TestProject }) {
       const resolved = resolveOptions(options, process.env)
       if (!resolved.enabled) return
@@ -53,7 +59,9 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
         journalDir: reporter.journalDir,
         userRunner: project.config.runner === RUNNER_PATH ? undefined : project.config.runner,
       }
-      project.config.runner = RUNNER_PATH
+      // Browser mode ignores test.runner: its projects are measured in the page by a setup file.
+      if (isBrowserProject(project)) setUpBrowserProject(project, vitest)
+      else project.config.runner = RUNNER_PATH
       const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
       for (const config of configs) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
       if (usesNodeHeapProf([...(project.config.execArgv ?? []), ...process.execArgv, process.env.NODE_OPTIONS ?? ''])) {

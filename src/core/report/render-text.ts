@@ -1,7 +1,7 @@
 import { createColors } from 'picocolors'
 import { limitedPeak } from '../test-result.js'
 import { formatCount, plural } from './numbers.js'
-import type { LeakCheckResult } from './model.js'
+import type { DomLeakResult, LeakCheckResult } from './model.js'
 import { formatSize } from '../size.js'
 import { expandHistogram } from './histogram.js'
 import {
@@ -64,15 +64,17 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   if (test.shared) {
     lines.push(c.yellow(`${INDENT}(shared: ran concurrently with ${plural(test.shared.overlapping, 'other test')}; numbers include theirs)`))
   }
-  lines.push(
-    `${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ` +
-      c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
-  )
+  const parts = test.browser
+    ? `${test.browser} page: JS heap ${formatSize(test.heapPeakBytes)}, ArrayBuffer backing stores ${formatSize(test.externalPeakBytes)}`
+    : `heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)}`
+  lines.push(`${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ${c.dim(`(${parts})`)}`)
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
   if (test.increase) lines.push(`${INDENT}${renderIncrease(test, c)}`)
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
-  if (test.sampled === false) {
+  if (test.browser) {
+    lines.push(`${INDENT}Allocations: ${c.dim("browser test: the total is the page's sampling heap profile; allocation sites are not read in browser mode")}`)
+  } else if (test.sampled === false) {
     lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), the file did not finish, --heap-prof or precise retention was on')}`)
   } else {
     const incomplete = test.sampledIncomplete ? '; incomplete: a test boundary was missed, later samples are missing' : ''
@@ -145,6 +147,7 @@ function renderIncident(incident: WorkerIncident, options: TextReportOptions, c:
 function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
   const unit = leaks.iterations === 1 ? 'per location' : `per iteration per location (${leaks.iterations} iterations, ${leaks.warmup} warm-up)`
   const verdict = leaks.exceeded ? c.red(c.bold('EXCEEDED')) : c.green('ok')
+  if (leaks.dom) return renderDomLeaks(leaks, leaks.dom, verdict)
   const lines = [`${INDENT}Leak limit: ${leaks.spec} ${unit}: ${verdict}`]
   for (const location of leaks.locations.slice(0, 3)) {
     const first = location.frames[0]
@@ -155,6 +158,17 @@ function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
         : first ? renderFrame(first, c) : '(unknown location)'
     lines.push(`${INDENT}${INDENT}- ${where} -> ${formatSize(location.bytes)}${leaks.iterations === 1 ? ' still alive' : ' per iteration'}`)
   }
+  return lines
+}
+
+/** Browser tests: the page's JS heap growth is judged as a whole, and DOM left behind fails. */
+function renderDomLeaks(leaks: LeakCheckResult, dom: DomLeakResult, verdict: string): string[] {
+  const per = leaks.iterations === 1 ? '' : ' per iteration'
+  const unit = leaks.iterations === 1 ? 'of page JS heap growth, no DOM leaks' : `of page JS heap growth per iteration, no DOM leaks (${leaks.iterations} iterations, ${leaks.warmup} warm-up)`
+  const lines = [`${INDENT}Leak limit: ${leaks.spec} ${unit}: ${verdict}`]
+  for (const group of dom.detached.slice(0, 3)) lines.push(`${INDENT}${INDENT}- <${group.root}>: ${group.nodes} detached DOM node(s)${per} in ${group.trees} tree(s)`)
+  for (const listener of dom.listeners.slice(0, 3)) lines.push(`${INDENT}${INDENT}- ${listener.target} '${listener.type}' listener ${listener.handler}: ${listener.count} left${per}`)
+  lines.push(`${INDENT}${INDENT}- page JS heap after GC -> ${formatSize(leaks.locations[0]?.bytes ?? 0)}${per}`)
   return lines
 }
 

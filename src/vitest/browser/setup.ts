@@ -1,0 +1,115 @@
+/**
+ * heapmark's setup file for Vitest browser-mode projects (Chromium), run in the test page. The
+ * plugin adds it only to browser projects it can measure (see ../browser-project.ts). Vitest's
+ * browser runner ignores `test.runner`, so instead of a runner class this wraps the runner
+ * instance's `runTask`, which wraps exactly the test body as in Node. Per test it reads, through
+ * the page's DevTools protocol: the heap after a forced GC as the body starts, the heap as it ends
+ * (the peak) and a sampling heap profile of the body (what it allocated).
+ */
+import { TestRunner, inject } from 'vitest'
+import type { RunnerTestCase as Test } from 'vitest'
+import { cdp } from 'vitest/browser'
+import { MemoryLimitError } from '../../errors.js'
+import { formatSize } from '../../core/size.js'
+import type { TestRecord } from '../../core/test-result.js'
+import type { ProvidedSettings } from '../meta.js'
+import { CdpPage, sampledBytes, type CdpSession, type HeapUsage } from './cdp-page.js'
+import { getBrowserState, type BrowserTest } from './state.js'
+
+interface BrowserRunnerState {
+  runner?: { runTask?: (test: Test) => Promise<void> } & Record<symbol, unknown>
+  config?: { browser?: { name?: string } }
+}
+
+const INSTALLED = Symbol.for('heapmark.browser-run-task')
+const settings: ProvidedSettings | undefined = inject('heapmark')
+const browserRunner = (globalThis as unknown as { __vitest_browser_runner__?: BrowserRunnerState }).__vitest_browser_runner__
+const runner = browserRunner?.runner
+
+if (settings?.enabled && runner && !runner[INSTALLED]) {
+  runner[INSTALLED] = true
+  install(runner, settings, browserRunner?.config?.browser?.name ?? 'chromium')
+}
+
+function install(target: NonNullable<BrowserRunnerState['runner']>, options: ProvidedSettings, browser: string): void {
+  // Vitest types the session as an empty interface that providers extend; its methods are these.
+  const page = new CdpPage(cdp() as unknown as CdpSession)
+  const state = getBrowserState()
+  state.enabled = true
+  state.readDom = async () => {
+    await page.collectGarbage()
+    const [detached, listeners, usage] = [await page.detachedTrees(), await page.frameListeners(), await page.heapUsage()]
+    return { detached, listeners, liveBytes: liveBytes(usage) }
+  }
+  const previous = target.runTask?.bind(target)
+  /** The test that owns the sampling profiler: V8 has one per isolate. */
+  let sampling: Test | undefined
+  const running = new Map<{ overlapping: number }, BrowserTest>()
+
+  /** Tells the limit wrappers which test body runs: `current` only when exactly one does. */
+  const publish = () => {
+    state.running = running.size
+    state.current = running.size === 1 ? [...running.values()][0] : undefined
+  }
+
+  target.runTask = async (test: Test): Promise<void> => {
+    const own: BrowserTest = {}
+    const mark = { overlapping: running.size }
+    for (const other of running.keys()) other.overlapping++
+    running.set(mark, own)
+    publish()
+    await page.collectGarbage()
+    const start = await page.heapUsage()
+    if (!sampling) {
+      sampling = test
+      await page.startSampling(options.samplingInterval)
+    }
+    const startedAt = performance.now()
+    let record: TestRecord
+    try {
+      if (previous) await previous(test)
+      else await TestRunner.getTestFn(test)()
+    } finally {
+      const durationMs = performance.now() - startedAt
+      const end = await page.heapUsage()
+      const allocated = sampling === test ? sampledBytes((await page.stopSampling()).head) : 0
+      if (sampling === test) sampling = undefined
+      running.delete(mark)
+      publish()
+      record = toRecord(start, end, allocated, durationMs, mark.overlapping, browser, own)
+      test.meta.heapmark = record
+    }
+    if (record.limit?.exceeded && record.overlapping === 0) throw limitFailure(record)
+  }
+}
+
+function liveBytes(usage: HeapUsage): number {
+  return usage.usedBytes + usage.backingStoreBytes
+}
+
+function toRecord(start: HeapUsage, end: HeapUsage, sampled: number, durationMs: number, overlapping: number, browser: string, test: BrowserTest): TestRecord {
+  const heapPeakBytes = Math.max(0, end.usedBytes - start.usedBytes)
+  const externalPeakBytes = Math.max(0, end.backingStoreBytes - start.backingStoreBytes)
+  const peakBytes = heapPeakBytes + externalPeakBytes
+  const record: TestRecord = {
+    peakBytes,
+    heapPeakBytes,
+    externalPeakBytes,
+    // The sampler counts JS heap allocations (garbage included); backing stores only by growth.
+    allocatedBytes: Math.max(sampled, heapPeakBytes) + externalPeakBytes,
+    overlapping,
+    durationMs: Math.round(durationMs * 100) / 100,
+    browser,
+  }
+  if (test.limit) record.limit = { ...test.limit, currentThreadOnly: true, exceeded: peakBytes >= test.limit.bytes }
+  if (test.leakCheck) record.leaks = test.leakCheck
+  return record
+}
+
+function limitFailure(record: TestRecord): MemoryLimitError {
+  const limit = record.limit!
+  return new MemoryLimitError(
+    `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak was ${formatSize(record.peakBytes)}`,
+    `Peak above the level at test start, in the page: ${formatSize(record.peakBytes)} (JS heap ${formatSize(record.heapPeakBytes)}, ArrayBuffer backing stores ${formatSize(record.externalPeakBytes)}); allocated in total: ${formatSize(record.allocatedBytes)}.`,
+  )
+}
