@@ -71,6 +71,8 @@ test('array of 16 MiB', () => { const data = new Array(4 * 1024 * 1024).fill(0);
 test('over its limit', limitMemory('8 MB', () => { const data = new Float64Array(2 * 1024 * 1024); expect(data[0]).toBe(0) }))
 test('under its limit', limitMemory('64 MB', () => { const data = new Float64Array(2 * 1024 * 1024); expect(data[0]).toBe(0) }))
 test('small', () => { expect(document.createElement('p').tagName).toBe('P') })
+const kept: Float64Array[] = []
+test('keeps 8 MiB', () => { kept.push(new Float64Array(1024 * 1024)) })
 `
 
 describe.skipIf(!hasChromium)(`browser mode in Chromium (${matrix.name}; skipped without ${CHROMIUM}: apt-get install -y chromium)`, () => {
@@ -90,7 +92,7 @@ describe.skipIf(!hasChromium)(`browser mode in Chromium (${matrix.name}; skipped
 
   test('every browser test is measured and named as run in chromium', () => {
     const report = readReport(run)
-    expect(report.tests.map((t) => t.name).sort()).toHaveLength(10)
+    expect(report.tests.map((t) => t.name).sort()).toHaveLength(11)
     for (const result of report.tests) expect(result.browser, result.name).toBe('chromium')
   })
 
@@ -108,6 +110,16 @@ describe.skipIf(!hasChromium)(`browser mode in Chromium (${matrix.name}; skipped
     expect(array.totalBytes).toBeGreaterThan(15 * MiB)
     expect(array.totalBytes).toBeLessThan(18 * MiB)
     expect(report.test('small').peakBytes).toBeLessThan(1 * MiB)
+  })
+
+  test('retained memory per test: what the test kept alive after a forced GC', () => {
+    const report = readReport(run)
+    const keeper = report.test('keeps 8 MiB').retained
+    expect(keeper?.exact).toBe(true)
+    // Tolerance: Vitest's own per-test bookkeeping in the page, measured at a few KiB.
+    expect(keeper?.bytes).toBeGreaterThanOrEqual(8 * MiB)
+    expect(keeper?.bytes).toBeLessThan(8 * MiB + 256 * 1024)
+    expect(Math.abs(report.test('typed array of 16 MiB').retained?.bytes ?? Infinity)).toBeLessThan(256 * 1024)
   })
 
   test('limitMemory fails the test over its limit, with the page peak', () => {

@@ -7,17 +7,18 @@
  * (the peak) and a sampling heap profile of the body (what it allocated).
  */
 import { TestRunner, inject } from 'vitest'
-import type { RunnerTestCase as Test } from 'vitest'
+import type { RunnerTestCase as Test, RunnerTestSuite as Suite } from 'vitest'
 import { cdp } from 'vitest/browser'
 import { MemoryLimitError } from '../../errors.js'
 import { formatSize } from '../../core/size.js'
 import type { TestRecord } from '../../core/test-result.js'
 import type { ProvidedSettings } from '../meta.js'
+import type { FileRetention } from '../../core/retention.js'
 import { CdpPage, sampledBytes, type CdpSession, type HeapUsage } from './cdp-page.js'
 import { getBrowserState, type BrowserTest } from './state.js'
 
 interface BrowserRunnerState {
-  runner?: { runTask?: (test: Test) => Promise<void> } & Record<symbol, unknown>
+  runner?: { runTask?: (test: Test) => Promise<void>; onAfterRunSuite?: (suite: Suite) => unknown } & Record<symbol, unknown>
   config?: { browser?: { name?: string } }
 }
 
@@ -52,6 +53,26 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     state.current = running.size === 1 ? [...running.values()][0] : undefined
   }
 
+  /** Live level at each test's start, by file; read again as the file ends. */
+  const levels = new Map<string, Array<{ id: string; bytes: number }>>()
+  const levelsOf = (file: string) => {
+    let list = levels.get(file)
+    if (!list) levels.set(file, (list = []))
+    return list
+  }
+  const worker = `${browser} page ${Math.random().toString(36).slice(2, 8)}`
+  const previousAfterSuite = target.onAfterRunSuite?.bind(target)
+  target.onAfterRunSuite = async (suite: Suite) => {
+    const list = levels.get(suite.id)
+    if (suite.file === suite && list) {
+      levels.delete(suite.id)
+      // One more full GC per file gives the last test its end level.
+      await page.collectGarbage()
+      suite.meta.heapmarkRetention = fileRetention(worker, list, liveBytes(await page.heapUsage()))
+    }
+    await previousAfterSuite?.(suite)
+  }
+
   target.runTask = async (test: Test): Promise<void> => {
     const own: BrowserTest = {}
     const mark = { overlapping: running.size }
@@ -60,6 +81,8 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     publish()
     await page.collectGarbage()
     const start = await page.heapUsage()
+    // Exact live levels (a full GC just ran): consecutive ones tell what each test kept.
+    if (running.size === 1) levelsOf(test.file.id).push({ id: test.id, bytes: liveBytes(start) })
     if (!sampling) {
       sampling = test
       await page.startSampling(options.samplingInterval)
@@ -81,6 +104,18 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     }
     if (record.limit?.exceeded && record.overlapping === 0) throw limitFailure(record)
   }
+}
+
+/** What each test kept: the live level at the next test's start (or the file's end) minus its own. */
+function fileRetention(worker: string, starts: Array<{ id: string; bytes: number }>, endBytes: number): FileRetention {
+  const retention: FileRetention = { worker, tests: {}, timeline: [] }
+  starts.forEach((start, index) => {
+    const next = starts[index + 1]?.bytes ?? endBytes
+    retention.tests[start.id] = { retainedBytes: next - start.bytes, exact: true }
+    if (index === 0) retention.timeline.push({ bytes: start.bytes, exact: true })
+    retention.timeline.push({ after: start.id, bytes: next, exact: true })
+  })
+  return retention
 }
 
 function liveBytes(usage: HeapUsage): number {
