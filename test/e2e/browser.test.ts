@@ -162,6 +162,14 @@ describe.skipIf(!hasChromium)(`browser mode in Chromium (${matrix.name}; skipped
     }
   })
 
+  test('with heapmark off, the page runs the tests as plain tests: nothing measured, nothing fails', async () => {
+    const off = await run.rerun(['run', '--reporter=default'], { env: { HEAPMARK: '0' }, timeoutMs: 180_000 })
+    expect(off.exitCode, off.output).toBe(0)
+    expect(off.output).toMatch(/Tests +11 passed/)
+    expect(off.output).not.toContain('heapmark:')
+    expect(off.output).not.toContain('LimitError')
+  }, 200_000)
+
   test('the text report shows the DOM leaks', () => {
     expect(run.output).toContain('Leak limit: 1 MB of page JS heap growth per iteration, no DOM leaks (50 iterations, 2 warm-up): EXCEEDED')
     expect(run.output).toContain('<section#dialog.modal.open>: 7 detached DOM node(s) per iteration in 1 tree(s)')
@@ -189,8 +197,8 @@ test('page: over its limit', limitMemory('4 MB', () => { const data = new Float6
     ] }`
     const run = await runFixture(
       { 'vitest.config.ts': browserConfig("{ json: 'report.json' }", projects), 'node/a.test.ts': node, 'ui/a.test.ts': page },
-      ['run', '--reporter=default'],
-      { env: { HEAPMARK: '1' }, timeoutMs: 180_000 },
+      ['run', '--', 'vitest', 'run', '--reporter=default'],
+      { command: 'heapmark', timeoutMs: 180_000 },
     )
     const report = readReport(run)
     expect(report.tests).toHaveLength(4)
