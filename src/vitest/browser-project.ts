@@ -6,6 +6,8 @@
  */
 import { fileURLToPath } from 'node:url'
 import type { TestProject, Vitest } from 'vitest/node'
+import { createAttributeCommand } from './browser-attribution.js'
+import { ATTRIBUTE_COMMAND } from './browser/state.js'
 
 const BROWSER_SETUP_PATH = fileURLToPath(new URL('./browser/setup.js', import.meta.url))
 const CDP_BROWSERS = new Set(['chromium', 'chrome', 'edge'])
@@ -16,6 +18,7 @@ interface BrowserConfig {
   enabled?: boolean
   name?: string
   provider?: { name?: string }
+  commands?: Record<string, unknown>
 }
 
 export function isBrowserProject(project: TestProject): boolean {
@@ -27,7 +30,8 @@ export function isBrowserProject(project: TestProject): boolean {
  * browser cannot be measured.
  */
 export function setUpBrowserProject(project: TestProject, vitest: Vitest): boolean {
-  const browser = (project.config as { browser?: BrowserConfig }).browser ?? {}
+  const config = project.config as { browser?: BrowserConfig }
+  const browser = config.browser ?? {}
   const name = browser.name ?? 'unknown'
   const provider = browser.provider?.name ?? 'unknown'
   if (provider !== 'playwright' || !CDP_BROWSERS.has(name)) {
@@ -40,6 +44,16 @@ export function setUpBrowserProject(project: TestProject, vitest: Vitest): boole
   }
   if (!project.config.setupFiles.includes(BROWSER_SETUP_PATH)) project.config.setupFiles.unshift(BROWSER_SETUP_PATH)
   return true
+}
+
+/**
+ * Registers heapmark's browser command in a Vite config's `test.browser` (from the plugin's config
+ * hook: Vitest has read the commands by the time configureVitest runs). Unused outside browser mode.
+ */
+export function addBrowserCommands(config: { test?: { browser?: BrowserConfig } }): void {
+  const browser = config.test?.browser
+  if (!browser) return
+  browser.commands = { ...browser.commands, [ATTRIBUTE_COMMAND]: createAttributeCommand() }
 }
 
 /** Adds heapmark's own folder to Vite's `server.fs.allow` (read when files are served). */

@@ -10,7 +10,7 @@ import { prepareCaptureDir } from '../core/capture/writer.js'
 import { prepareOutputFile } from '../core/output-file.js'
 import { usesNodeHeapProf } from '../core/node-flags.js'
 import { historyPathFor } from '../core/history.js'
-import { allowPackageFiles, isBrowserProject, setUpBrowserProject } from './browser-project.js'
+import { addBrowserCommands, allowPackageFiles, isBrowserProject, setUpBrowserProject } from './browser-project.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
 /** heapmark's own install (dist/ and the src/ its source maps point at). */
@@ -33,6 +33,9 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
   resolveOptions(options, {})
   return {
     name: 'heapmark',
+    config(config) {
+      if (resolveOptions(options, process.env).enabled) addBrowserCommands(config as Parameters<typeof addBrowserCommands>[0])
+    },
     // Browser mode serves heapmark's page code through Vite: allow its files when heapmark is
     // installed outside the project's workspace root (a linked or copied package).
     configResolved(config) {

@@ -72,8 +72,8 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   if (test.increase) lines.push(`${INDENT}${renderIncrease(test, c)}`)
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
-  if (test.browser) {
-    lines.push(`${INDENT}Allocations: ${c.dim("browser test: the total is the page's sampling heap profile; allocation sites are not read in browser mode")}`)
+  if (test.browser && test.sampled === false) {
+    lines.push(`${INDENT}Allocations: ${c.dim('sites not read: the test peaked under 1 MiB and allocated under 4 MiB (reading them costs a round trip with the page profile)')}`)
   } else if (test.sampled === false) {
     lines.push(`${INDENT}Allocations: ${c.dim('not sampled: no test in its file reached 1 MiB (reading sites costs a full GC), the file did not finish, --heap-prof or precise retention was on')}`)
   } else {

@@ -5,6 +5,8 @@
  * isolate, so heap figures cover the whole page, while listeners are read on the test frame itself.
  */
 
+import type { ProfileNode, ProfileSample } from '../../core/heap-sampler.js'
+
 /** The slice of Vitest's CDP session we use (same shape in Vitest 4.1 and 5.1). */
 export interface CdpSession {
   send(method: string, params?: Record<string, unknown>): Promise<unknown>
@@ -160,15 +162,14 @@ export class CdpPage {
   }
 }
 
+/** V8's sampling heap profile as CDP sends it: the Node inspector's shape, plus each node's scaled selfSize. */
 export interface SamplingProfile {
   head: SamplingNode
-  samples?: Array<{ size: number; nodeId: number; ordinal: number }>
+  samples: ProfileSample[]
 }
 
-export interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
+export interface SamplingNode extends ProfileNode {
   selfSize: number
-  id: number
   children: SamplingNode[]
 }
 

@@ -14,10 +14,13 @@ import { formatSize } from '../../core/size.js'
 import type { TestRecord } from '../../core/test-result.js'
 import type { ProvidedSettings } from '../meta.js'
 import type { FileRetention } from '../../core/retention.js'
-import { CdpPage, sampledBytes, type CdpSession, type HeapUsage } from './cdp-page.js'
-import { getBrowserState, type BrowserTest } from './state.js'
+import { CdpPage, sampledBytes, type CdpSession, type HeapUsage, type SamplingProfile } from './cdp-page.js'
+import { ATTRIBUTE_COMMAND, getBrowserState, type BrowserTest } from './state.js'
+import type { Attribution } from '../../core/attribution.js'
+import type { AttributeRequest } from '../browser-attribution.js'
 
 interface BrowserRunnerState {
+  commands?: { triggerCommand(name: string, args: unknown[]): Promise<unknown> }
   runner?: { runTask?: (test: Test) => Promise<void>; onAfterRunSuite?: (suite: Suite) => unknown } & Record<symbol, unknown>
   config?: { browser?: { name?: string } }
 }
@@ -29,10 +32,14 @@ const runner = browserRunner?.runner
 
 if (settings?.enabled && runner && !runner[INSTALLED]) {
   runner[INSTALLED] = true
-  install(runner, settings, browserRunner?.config?.browser?.name ?? 'chromium')
+  install(runner, settings, browserRunner?.config?.browser?.name ?? 'chromium', browserRunner?.commands)
 }
 
-function install(target: NonNullable<BrowserRunnerState['runner']>, options: ProvidedSettings, browser: string): void {
+/** Reading sites costs a round trip with the whole profile: as in Node, only for tests that used enough memory for them to matter. */
+const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
+const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
+
+function install(target: NonNullable<BrowserRunnerState['runner']>, options: ProvidedSettings, browser: string, commands: BrowserRunnerState['commands']): void {
   // Vitest types the session as an empty interface that providers extend; its methods are these.
   const page = new CdpPage(cdp() as unknown as CdpSession)
   const state = getBrowserState()
@@ -43,6 +50,7 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     return { detached, listeners, liveBytes: liveBytes(usage) }
   }
   const previous = target.runTask?.bind(target)
+  let attributionFailed = false
   /** The test that owns the sampling profiler: V8 has one per isolate. */
   let sampling: Test | undefined
   const running = new Map<{ overlapping: number }, BrowserTest>()
@@ -89,20 +97,37 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     }
     const startedAt = performance.now()
     let record: TestRecord
+    let profile: SamplingProfile | undefined
     try {
       if (previous) await previous(test)
       else await TestRunner.getTestFn(test)()
     } finally {
       const durationMs = performance.now() - startedAt
       const end = await page.heapUsage()
-      const allocated = sampling === test ? sampledBytes((await page.stopSampling()).head) : 0
+      profile = sampling === test ? await page.stopSampling() : undefined
       if (sampling === test) sampling = undefined
+      const allocated = profile ? sampledBytes(profile.head) : 0
       running.delete(mark)
       publish()
       record = toRecord(start, end, allocated, durationMs, mark.overlapping, browser, own)
       test.meta.heapmark = record
     }
-    if (record.limit?.exceeded && record.overlapping === 0) throw limitFailure(record)
+    const failing = record.limit?.exceeded === true && record.overlapping === 0
+    const worthwhile = record.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES || record.allocatedBytes >= ATTRIBUTION_MIN_ALLOCATED_BYTES
+    let attribution: Attribution | undefined
+    if (profile && commands && (worthwhile || failing || options.binPath !== undefined)) {
+      const request: AttributeRequest = { test: identify(test, options.rootDir), record, profile, interval: options.samplingInterval }
+      try {
+        attribution = (await commands.triggerCommand(ATTRIBUTE_COMMAND, [request])) as Attribution
+        const file = test.file.meta
+        file.heapmarkAttribution = { ...file.heapmarkAttribution, [test.id]: attribution }
+      } catch (error) {
+        // Sites are extra: without them the test keeps its peak, totals and verdicts.
+        if (!attributionFailed) console.warn(`heapmark: allocation sites of browser tests could not be read: ${(error as Error).message}`)
+        attributionFailed = true
+      }
+    }
+    if (failing) throw limitFailure(record, attribution, options.stacks)
   }
 }
 
@@ -141,10 +166,32 @@ function toRecord(start: HeapUsage, end: HeapUsage, sampled: number, durationMs:
   return record
 }
 
-function limitFailure(record: TestRecord): MemoryLimitError {
+function limitFailure(record: TestRecord, attribution: Attribution | undefined, stacks: number): MemoryLimitError {
   const limit = record.limit!
-  return new MemoryLimitError(
-    `Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak was ${formatSize(record.peakBytes)}`,
+  const lines = [
     `Peak above the level at test start, in the page: ${formatSize(record.peakBytes)} (JS heap ${formatSize(record.heapPeakBytes)}, ArrayBuffer backing stores ${formatSize(record.externalPeakBytes)}); allocated in total: ${formatSize(record.allocatedBytes)}.`,
-  )
+  ]
+  // Sites under 1% of the peak are the runner's bookkeeping, not the reason for a failure.
+  const sites = (attribution?.sites ?? []).filter((site) => site.bytes >= record.peakBytes * 0.01)
+  if (sites.length > 0) {
+    lines.push('Allocated on the JS heap by:')
+    for (const site of sites.slice(0, 5)) {
+      const [first, ...callers] = site.frames.slice(0, stacks)
+      lines.push(`- ${formatSize(site.bytes)} in ${first ? `${first.functionName} at ${first.file}:${first.line}` : '(unknown)'}`)
+      for (const caller of callers) lines.push(`    called from ${caller.functionName} at ${caller.file}:${caller.line}`)
+    }
+  }
+  if (record.externalPeakBytes > record.heapPeakBytes) {
+    lines.push("Most of it is ArrayBuffer backing stores (typed arrays, canvas and image data), which V8's allocation sampler does not attribute to functions.")
+  }
+  return new MemoryLimitError(`Test was limited to ${formatSize(limit.bytes)} (${limit.spec}) but its peak was ${formatSize(record.peakBytes)}`, lines.join('\n'))
+}
+
+/** The test's id and the name the report shows ("file > describe > test"), as in Node. */
+function identify(test: Test, rootDir: string): AttributeRequest['test'] {
+  const filepath = test.file.filepath
+  const file = filepath.startsWith(rootDir + '/') ? filepath.slice(rootDir.length + 1) : filepath
+  const names: string[] = []
+  for (let suite = test.suite; suite && suite !== test.file; suite = suite.suite) names.unshift(suite.name)
+  return { id: test.id, name: [file, ...names, test.name].join(' > '), file }
 }

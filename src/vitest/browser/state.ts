@@ -29,3 +29,6 @@ export function getBrowserState(): BrowserState {
   const holder = globalThis as unknown as Record<symbol, BrowserState | undefined>
   return (holder[KEY] ??= { enabled: false, current: undefined, running: 0, readDom: undefined })
 }
+
+/** The browser command (run in Vitest's process) that turns a test's profile into allocation sites. */
+export const ATTRIBUTE_COMMAND = '__heapmark_attribute'
