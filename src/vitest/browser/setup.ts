@@ -96,23 +96,23 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
       await page.startSampling(options.samplingInterval)
     }
     const startedAt = performance.now()
-    let record: TestRecord
-    let profile: SamplingProfile | undefined
+    // The body's own failure is rethrown once the test is measured: failed tests get their numbers too.
+    let failure: { error: unknown } | undefined
     try {
       if (previous) await previous(test)
       else await TestRunner.getTestFn(test)()
-    } finally {
-      const durationMs = performance.now() - startedAt
-      const end = await page.heapUsage()
-      profile = sampling === test ? await page.stopSampling() : undefined
-      if (sampling === test) sampling = undefined
-      const allocated = profile ? sampledBytes(profile.head) : 0
-      running.delete(mark)
-      publish()
-      record = toRecord(start, end, allocated, durationMs, mark.overlapping, browser, own)
-      test.meta.heapmark = record
+    } catch (error) {
+      failure = { error }
     }
-    const failing = record.limit?.exceeded === true && record.overlapping === 0
+    const durationMs = performance.now() - startedAt
+    const end = await page.heapUsage()
+    const profile: SamplingProfile | undefined = sampling === test ? await page.stopSampling() : undefined
+    if (sampling === test) sampling = undefined
+    running.delete(mark)
+    publish()
+    const record = toRecord(start, end, profile ? sampledBytes(profile.head) : 0, durationMs, mark.overlapping, browser, own)
+    test.meta.heapmark = record
+    const failing = !failure && record.limit?.exceeded === true && record.overlapping === 0
     const worthwhile = record.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES || record.allocatedBytes >= ATTRIBUTION_MIN_ALLOCATED_BYTES
     let attribution: Attribution | undefined
     if (profile && commands && (worthwhile || failing || options.binPath !== undefined)) {
@@ -127,6 +127,7 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
         attributionFailed = true
       }
     }
+    if (failure) throw failure.error
     if (failing) throw limitFailure(record, attribution, options.stacks)
   }
 }
