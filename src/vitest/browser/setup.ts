@@ -75,19 +75,35 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     if (suite.file === suite && list) {
       levels.delete(suite.id)
       // One more full GC per file gives the last test its end level.
-      await page.collectGarbage()
-      suite.meta.heapmarkRetention = fileRetention(worker, list, liveBytes(await page.heapUsage()))
+      try {
+        await page.collectGarbage()
+        suite.meta.heapmarkRetention = fileRetention(worker, list, liveBytes(await page.heapUsage()))
+      } catch {
+        // The page's protocol went away as the file ended: its tests keep their own numbers.
+      }
     }
     await previousAfterSuite?.(suite)
   }
 
+  const runBody = (test: Test): Promise<void> => (previous ? previous(test) : Promise.resolve(TestRunner.getTestFn(test)()).then(() => undefined))
+  /** Set when the page's DevTools protocol does not answer: the rest of the run goes unmeasured, not failed. */
+  let unavailable = false
+
   target.runTask = async (test: Test): Promise<void> => {
+    if (unavailable) return runBody(test)
+    try {
+      await page.collectGarbage()
+    } catch (error) {
+      unavailable = true
+      state.enabled = false
+      console.warn(`heapmark: this page's memory cannot be read through the DevTools protocol (${(error as Error).message}); its tests run unmeasured: no peaks, totals, limitMemory or limitLeaks checks.`)
+      return runBody(test)
+    }
     const own: BrowserTest = {}
     const mark = { overlapping: running.size }
     for (const other of running.keys()) other.overlapping++
     running.set(mark, own)
     publish()
-    await page.collectGarbage()
     const start = await page.heapUsage()
     // Exact live levels (a full GC just ran): consecutive ones tell what each test kept.
     if (running.size === 1) levelsOf(test.file.id).push({ id: test.id, bytes: liveBytes(start) })
@@ -99,8 +115,7 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     // The body's own failure is rethrown once the test is measured: failed tests get their numbers too.
     let failure: { error: unknown } | undefined
     try {
-      if (previous) await previous(test)
-      else await TestRunner.getTestFn(test)()
+      await runBody(test)
     } catch (error) {
       failure = { error }
     }
