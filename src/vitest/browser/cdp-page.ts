@@ -99,10 +99,16 @@ export class CdpPage {
 
   /** Detached trees alive right now: call after collectGarbage, or garbage counts too. */
   async detachedTrees(): Promise<DetachedTree[]> {
-    const { detachedNodes } = (await this.session.send('DOM.getDetachedDomNodes')) as { detachedNodes: Array<{ treeNode: CdpNode }> }
-    // The DOM agent keeps every node it has reported alive until it is disabled: release them, or
-    // reading would itself leak what the test dropped after this read.
-    await this.session.send('DOM.disable').catch(() => undefined)
+    // The DOM agent keeps every node it reports alive (bound to an id) until it is disabled, and it
+    // can only be disabled when enabled: without the pair, reading would itself keep alive what the
+    // test drops after this read (seen: a released tree still detached in the next test).
+    await this.session.send('DOM.enable')
+    let detachedNodes: Array<{ treeNode: CdpNode }>
+    try {
+      ;({ detachedNodes } = (await this.session.send('DOM.getDetachedDomNodes')) as { detachedNodes: Array<{ treeNode: CdpNode }> })
+    } finally {
+      await this.session.send('DOM.disable')
+    }
     return detachedNodes.map(({ treeNode }) => ({ rootId: treeNode.backendNodeId, root: describeElement(treeNode), nodes: countNodes(treeNode) }))
   }
 

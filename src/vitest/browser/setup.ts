@@ -25,6 +25,10 @@ interface BrowserRunnerState {
   config?: { browser?: { name?: string } }
 }
 
+/** Reading sites costs a round trip with the whole profile: as in Node, only for tests that used enough memory for them to matter. */
+const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
+const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
+
 const INSTALLED = Symbol.for('heapmark.browser-run-task')
 const settings: ProvidedSettings | undefined = inject('heapmark')
 const browserRunner = (globalThis as unknown as { __vitest_browser_runner__?: BrowserRunnerState }).__vitest_browser_runner__
@@ -34,10 +38,6 @@ if (settings?.enabled && runner && !runner[INSTALLED]) {
   runner[INSTALLED] = true
   install(runner, settings, browserRunner?.config?.browser?.name ?? 'chromium', browserRunner?.commands)
 }
-
-/** Reading sites costs a round trip with the whole profile: as in Node, only for tests that used enough memory for them to matter. */
-const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
-const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
 
 function install(target: NonNullable<BrowserRunnerState['runner']>, options: ProvidedSettings, browser: string, commands: BrowserRunnerState['commands']): void {
   // Vitest types the session as an empty interface that providers extend; its methods are these.
