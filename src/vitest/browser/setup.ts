@@ -91,9 +91,16 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
 
   target.runTask = async (test: Test): Promise<void> => {
     if (unavailable) return runBody(test)
+    const owner = !sampling
+    if (owner) sampling = test
+    let start: HeapUsage
     try {
+      // The GC is awaited on its own: Chromium runs it from a task of its own and answers later, so a
+      // reading sent with it would be taken first. The two calls after it share one round trip.
       await page.collectGarbage()
+      ;[start] = await Promise.all([page.heapUsage(), owner ? page.startSampling(options.samplingInterval) : undefined])
     } catch (error) {
+      if (owner) sampling = undefined
       unavailable = true
       state.enabled = false
       console.warn(`heapmark: this page's memory cannot be read through the DevTools protocol (${(error as Error).message}); its tests run unmeasured: no peaks, totals, limitMemory or limitLeaks checks.`)
@@ -104,13 +111,8 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
     for (const other of running.keys()) other.overlapping++
     running.set(mark, own)
     publish()
-    const start = await page.heapUsage()
     // Exact live levels (a full GC just ran): consecutive ones tell what each test kept.
     if (running.size === 1) levelsOf(test.file.id).push({ id: test.id, bytes: liveBytes(start) })
-    if (!sampling) {
-      sampling = test
-      await page.startSampling(options.samplingInterval)
-    }
     const startedAt = performance.now()
     // The body's own failure is rethrown once the test is measured: failed tests get their numbers too.
     let failure: { error: unknown } | undefined
@@ -120,9 +122,8 @@ function install(target: NonNullable<BrowserRunnerState['runner']>, options: Pro
       failure = { error }
     }
     const durationMs = performance.now() - startedAt
-    const end = await page.heapUsage()
-    const profile: SamplingProfile | undefined = sampling === test ? await page.stopSampling() : undefined
-    if (sampling === test) sampling = undefined
+    const [end, profile] = await Promise.all([page.heapUsage(), owner ? page.stopSampling() : undefined]) as [HeapUsage, SamplingProfile | undefined]
+    if (owner) sampling = undefined
     running.delete(mark)
     publish()
     const record = toRecord(start, end, profile ? sampledBytes(profile.head) : 0, durationMs, mark.overlapping, browser, own)
