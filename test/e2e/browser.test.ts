@@ -134,13 +134,14 @@ describe.skipIf(!hasChromium)(`browser mode in Chromium (${matrix.name}; skipped
 
   test('peaks of known allocations: 16 MiB in an ArrayBuffer, 16 MiB on the JS heap', () => {
     const report = readReport(run)
-    // Tolerance: what Vitest's runner and expect() allocate around the array, measured at 20-45 KiB.
+    // Tolerance: what Vitest's runner and expect() allocate around the array (measured at 20-45 KiB),
+    // and the rest of the page, which can also shrink a little between the two readings (seen: -58 B).
     const typed = report.test('typed array of 16 MiB')
-    expect(typed.externalPeakBytes).toBeGreaterThanOrEqual(16 * MiB)
+    expect(typed.externalPeakBytes).toBeGreaterThanOrEqual(16 * MiB - 64 * 1024)
     expect(typed.externalPeakBytes).toBeLessThan(16 * MiB + 64 * 1024)
     expect(typed.peakBytes).toBeLessThan(16.5 * MiB)
     const array = report.test('> array of 16 MiB')
-    expect(array.heapPeakBytes).toBeGreaterThanOrEqual(16 * MiB)
+    expect(array.heapPeakBytes).toBeGreaterThanOrEqual(16 * MiB - 64 * 1024)
     expect(array.heapPeakBytes).toBeLessThan(16.5 * MiB)
     // The sampling profile's estimate of what was allocated (16 KiB interval) lands near it too.
     expect(array.totalBytes).toBeGreaterThan(15 * MiB)
@@ -162,7 +163,7 @@ describe.skipIf(!hasChromium)(`browser mode in Chromium (${matrix.name}; skipped
     expect(names).toHaveLength(12)
     const capture = JSON.parse(readFileSync(join(run.dir, 'caps', names.find((n) => n.includes('-array-of-16-MiB') && !n.includes('typed'))!), 'utf8')) as Capture
     expect(capture.heapmark).toMatchObject({ name: 'memory.test.ts > array of 16 MiB', file: 'memory.test.ts' })
-    expect(capture.heapmark.peakBytes).toBeGreaterThanOrEqual(16 * MiB)
+    expect(capture.heapmark.peakBytes).toBeGreaterThanOrEqual(16 * MiB - 64 * 1024)
     const frames: Capture['head'][] = []
     const walk = (node: Capture['head']) => { frames.push(node); node.children.forEach(walk) }
     walk(capture.head)
