@@ -2,9 +2,10 @@
  * heapmark inside a Vitest browser-mode page: what `heapmark` and `heapmark/vitest` resolve to
  * under the `browser` export condition. Only what a test file uses; the plugin runs in Node.
  *
- * The condition also matches where Node runs tests with browser-like resolution (Vitest's jsdom and
- * happy-dom environments resolve with the client conditions): there the Node wrappers measure. So
- * each wrapper picks, when the test runs, the page's measuring, Node's, or none (heapmark off).
+ * The condition can also match where Node runs the tests (Vitest's jsdom and happy-dom
+ * environments use Vite's client environment, whose conditions include `browser`; Jest's jsdom
+ * environment asks for it too): there Node's wrappers must measure. So each wrapper picks, when the
+ * test runs, the page's measuring, Node's, or none (heapmark off).
  */
 import { limitLeaks as limitLeaksInNode, type LimitLeaksOptions } from '../../core/leaks.js'
 import { limitMemory as limitMemoryInNode, type LimitMemoryOptions } from '../../core/limits.js'
