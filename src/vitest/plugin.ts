@@ -33,6 +33,7 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin {
   resolveOptions(options, {})
   return {
     name: 'heapmark',
+    // Vitest has read browser-mode commands by the time configureVitest runs: register ours here.
     config(config) {
       if (resolveOptions(options, process.env).enabled) addBrowserCommands(config as Parameters<typeof addBrowserCommands>[0])
     },
