@@ -15,9 +15,12 @@ export interface TestRecord {
   peakBytes: number
   heapPeakBytes: number
   externalPeakBytes: number
-  /** This thread's live peak (see live-peak.ts); worker_threads the test started are not in it. */
-  livePeakBytes: number
-  livePeakKind: LivePeakKind
+  /**
+   * This thread's live peak (see live-peak.ts); worker_threads the test started are not in it.
+   * Absent for browser-mode tests, whose page heap is read once per test (no GC readings).
+   */
+  livePeakBytes?: number
+  livePeakKind?: LivePeakKind
   allocatedBytes: number
   overlapping: number
   durationMs: number
@@ -38,6 +41,8 @@ export interface TestRecord {
   }
   /** --fail-on-increase compared the peak with the test's history. */
   increase?: IncreaseCheck
+  /** Set by the browser-mode hook: the browser the page ran in. */
+  browser?: string
 }
 
 /**
@@ -85,8 +90,7 @@ export function buildTestResult(
     peakBytes: record.peakBytes,
     heapPeakBytes: record.heapPeakBytes,
     externalPeakBytes: record.externalPeakBytes,
-    livePeakBytes: record.livePeakBytes,
-    livePeakKind: record.livePeakKind,
+    ...(record.livePeakBytes !== undefined && record.livePeakKind !== undefined ? { livePeakBytes: record.livePeakBytes, livePeakKind: record.livePeakKind } : {}),
     totalBytes: record.allocatedBytes,
     allocationCount: attribution?.allocationCount ?? 0,
     sampled: attribution !== undefined,
@@ -99,6 +103,7 @@ export function buildTestResult(
     ...(record.leaks ? { leaks: record.leaks } : {}),
     ...(record.increase ? { increase: record.increase } : {}),
     ...(record.overlapping > 0 ? { shared: { overlapping: record.overlapping } } : {}),
+    ...(record.browser ? { browser: record.browser } : {}),
     durationMs: record.durationMs,
   }
 }

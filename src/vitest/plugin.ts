@@ -5,8 +5,11 @@ import type { TestProject, Vitest } from 'vitest/node'
 import { resolveOptions, type HeapmarkOptions } from '../core/options.js'
 import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import { measureVitestRun } from './run-setup.js'
+import { addBrowserCommands, allowPackageFiles } from './browser-project.js'
 
 const GLOBAL_SETUP_PATH = fileURLToPath(new URL('./global-setup.js', import.meta.url))
+/** heapmark's own install (dist/ and the src/ its source maps point at). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** What the fallback global setup finds on the root config's heapmark plugin (Vite's plugin `api`). */
 export interface HeapmarkPluginApi {
@@ -42,11 +45,18 @@ export function heapmark(options: HeapmarkOptions = {}): Plugin & { api: Heapmar
     config(config) {
       const projects = (config as { test?: { projects?: unknown } }).test?.projects
       if (!enabledOptions()) return undefined
+      // Vitest has read browser-mode commands by the time configureVitest runs: register ours here.
+      addBrowserCommands(config as Parameters<typeof addBrowserCommands>[0])
       // The plugin is loaded: whatever happens next, `heapmark run` must not say it is missing.
       const marker = process.env[RUN_MARKER_ENV]
       if (marker) writeFileSync(marker, 'vitest\n')
       if (!Array.isArray(projects) || projects.length === 0) return undefined
       return { test: { globalSetup: [GLOBAL_SETUP_PATH] } }
+    },
+    // Browser mode serves heapmark's page code through Vite: allow its files when heapmark is
+    // installed outside the project's workspace root (a linked or copied package).
+    configResolved(config) {
+      if (enabledOptions()) allowPackageFiles(config, PACKAGE_ROOT)
     },
     configureVitest({ vitest }: { vitest: Vitest; project: TestProject }) {
       const resolved = enabledOptions()

@@ -12,6 +12,7 @@ import { RUN_MARKER_ENV } from '../core/run-marker.js'
 import { SMALL_YOUNG_GENERATION_FLAG } from '../core/live-peak.js'
 import { HeapmarkReporter, REPORTER_MARK, showsInUi } from './reporter.js'
 import { reportedProjectName } from './test-names.js'
+import { isBrowserProject, setUpBrowserProject } from './browser-project.js'
 import type { ProvidedSettings } from './meta.js'
 
 const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url))
@@ -31,7 +32,6 @@ interface MeasuredRun {
   options: ResolvedHeapmarkOptions
   reporter: HeapmarkReporter
   configured: WeakSet<TestProject>
-  skippedBrowserProjects: string[]
   warnedHeapProf: boolean
 }
 
@@ -53,24 +53,16 @@ export function measureVitestRun(vitest: Vitest, options: ResolvedHeapmarkOption
     const prepared = prepareOutputs(options, vitest.config.root)
     // Synchronous up to here: Vitest calls configureVitest for all projects at once.
     const reporter = addReporter(vitest, prepared, route)
-    run = holder[RUN] = { options: prepared, reporter, configured: new WeakSet(), skippedBrowserProjects: [], warnedHeapProf: false }
+    run = holder[RUN] = { options: prepared, reporter, configured: new WeakSet(), warnedHeapProf: false }
     const marker = process.env[RUN_MARKER_ENV]
     if (marker) writeFileSync(marker, 'vitest\n')
   }
-  const browserBefore = run.skippedBrowserProjects.length
   for (const project of vitest.projects) configureProject(vitest, project, run)
-  if (run.skippedBrowserProjects.length > browserBefore) {
-    vitest.logger.warn(
-      `heapmark: browser projects are not measured (${run.skippedBrowserProjects.join(', ')}): heapmark measures tests that run in Node. ` +
-        'The other projects are measured.',
-    )
-  }
 }
 
 function configureProject(vitest: Vitest, project: TestProject, run: MeasuredRun): void {
   if (run.configured.has(project)) return
   run.configured.add(project)
-  if (project.config.browser?.enabled) return skipBrowserProject(project, run)
   const settings: ProvidedSettings = {
     ...run.options,
     // One root for every project: test names and the history file must be the same in the
@@ -85,7 +77,10 @@ function configureProject(vitest: Vitest, project: TestProject, run: MeasuredRun
   // GitHub annotations of memory failures point at the test's line, which Vitest records only
   // with includeTaskLocation (a stack trace per test at collection: cheap next to measuring).
   if (process.env.GITHUB_ACTIONS === 'true') project.config.includeTaskLocation = true
-  project.config.runner = RUNNER_PATH
+  // Browser mode ignores test.runner: its projects are measured in the page by a setup file
+  // (Chromium under Playwright; other browsers are named once and left unmeasured).
+  if (isBrowserProject(project)) setUpBrowserProject(project, vitest)
+  else project.config.runner = RUNNER_PATH
   const configs = new Set([project.config, vitest.config]) as unknown as Set<{ onStackTrace?: FrameFilter }>
   for (const config of configs) if (!isOurs(config.onStackTrace)) config.onStackTrace = withoutHeapmarkFrames(config.onStackTrace)
   if (!run.warnedHeapProf && usesNodeHeapProf([...(project.config.execArgv ?? []), ...process.execArgv, process.env.NODE_OPTIONS ?? ''])) {
@@ -113,14 +108,6 @@ function smallYoungGeneration(project: TestProject): void {
   if ((pool === 'forks' || pool === 'vmForks') && !execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
     project.config.execArgv = [...execArgv, SMALL_YOUNG_GENERATION_FLAG]
   }
-}
-
-/**
- * Browser projects run their tests in a browser, where heapmark's Node runner cannot go: they are
- * named once in a note and left as they are. (The one place browser-mode support plugs in.)
- */
-function skipBrowserProject(project: TestProject, run: MeasuredRun): void {
-  run.skippedBrowserProjects.push(project.name || '(unnamed)')
 }
 
 function addReporter(vitest: Vitest, options: ResolvedHeapmarkOptions, route: ReporterRoute): HeapmarkReporter {

@@ -102,6 +102,16 @@ export interface LeakCheckResult {
   exceeded: boolean
   /** Offending locations (or the biggest ones when none offended), biggest first. */
   locations: LeakLocationResult[]
+  /** Browser tests: what the test left in the DOM (per iteration in iteration mode). */
+  dom?: DomLeakResult
+}
+
+/** Browser mode: DOM a test left alive, read through the page's DevTools protocol after forced GCs. */
+export interface DomLeakResult {
+  /** Detached trees (removed from the document, still referenced from JS), grouped by their root element. */
+  detached: Array<{ root: string; trees: number; nodes: number }>
+  /** Listeners added to the test frame's window or document and never removed. */
+  listeners: Array<{ target: 'window' | 'document'; type: string; useCapture: boolean; handler: string; count: number }>
 }
 
 /** worker_threads a test started, sampled every 10 ms. */
@@ -176,6 +186,11 @@ export interface TestMemoryResult {
   }
   /** The --fail-on-increase verdict, when that option is on and the test has history. */
   increase?: IncreaseResult
+  /**
+   * Browser-mode tests: the browser the test ran in ("chromium"). Their peak is the page's JS heap
+   * plus ArrayBuffer backing stores, read through the DevTools protocol (see the README).
+   */
+  browser?: string
   durationMs: number
 }
 

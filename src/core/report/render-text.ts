@@ -1,7 +1,7 @@
 import { createColors } from 'picocolors'
 import { limitedPeak } from '../test-result.js'
 import { formatCount, plural } from './numbers.js'
-import type { LeakCheckResult } from './model.js'
+import type { DomLeakResult, LeakCheckResult } from './model.js'
 import { formatSize } from '../size.js'
 import { expandHistogram } from './histogram.js'
 import { INDENT, renderFrame, renderSites, type Colors } from './site-text.js'
@@ -60,17 +60,19 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   if (test.shared) {
     lines.push(c.yellow(`${INDENT}(shared: ran concurrently with ${plural(test.shared.overlapping, 'other test')}; numbers include theirs)`))
   }
-  lines.push(
-    `${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ` +
-      c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
-  )
+  const parts = test.browser
+    ? `${test.browser} page: JS heap ${formatSize(test.heapPeakBytes)}, ArrayBuffer backing stores ${formatSize(test.externalPeakBytes)}`
+    : `heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)}`
+  lines.push(`${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ${c.dim(`(${parts})`)}`)
   const live = renderLivePeak(test, c)
   if (live) lines.push(`${INDENT}${live}`)
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
   if (test.increase) lines.push(`${INDENT}${renderIncrease(test, c)}`)
   if (test.leaks) lines.push(...renderLeaks(test.leaks, c))
   lines.push(`${INDENT}Total allocated: ${formatSize(test.totalBytes)}`)
-  if (test.sampled === false) {
+  if (test.browser && test.sampled === false) {
+    lines.push(`${INDENT}Allocations: ${c.dim('sites not read: the test peaked under 1 MiB and allocated under 4 MiB (reading them costs a round trip with the page profile)')}`)
+  } else if (test.sampled === false) {
     lines.push(`${INDENT}Allocations: ${c.dim(`not sampled: ${NOT_SAMPLED_TEXT[test.notSampled ?? 'file-unfinished']}`)}`)
   } else {
     const incomplete = test.sampledIncomplete ? '; incomplete: a test boundary was missed, later samples are missing' : ''
@@ -156,6 +158,7 @@ function renderIncident(incident: WorkerIncident, options: TextReportOptions, c:
 function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
   const unit = leaks.iterations === 1 ? 'per location' : `per iteration per location (${leaks.iterations} iterations, ${leaks.warmup} warm-up)`
   const verdict = leaks.exceeded ? c.red(c.bold('EXCEEDED')) : c.green('ok')
+  if (leaks.dom) return renderDomLeaks(leaks, leaks.dom, verdict)
   const lines = [`${INDENT}Leak limit: ${leaks.spec} ${unit}: ${verdict}`]
   for (const location of leaks.locations.slice(0, 3)) {
     const first = location.frames[0]
@@ -181,6 +184,17 @@ export function renderLivePeak(test: TestMemoryResult, c: Colors = createColors(
     case 'lower-bound':
       return `Live peak: at least ${c.bold(live)} ${c.dim('(found reachable by GCs during the test; the rest of the peak may be garbage not yet collected)')}`
   }
+}
+
+/** Browser tests: the page's JS heap growth is judged as a whole, and DOM left behind fails. */
+function renderDomLeaks(leaks: LeakCheckResult, dom: DomLeakResult, verdict: string): string[] {
+  const per = leaks.iterations === 1 ? '' : ' per iteration'
+  const unit = leaks.iterations === 1 ? 'of page JS heap growth, no DOM leaks' : `of page JS heap growth per iteration, no DOM leaks (${leaks.iterations} iterations, ${leaks.warmup} warm-up)`
+  const lines = [`${INDENT}Leak limit: ${leaks.spec} ${unit}: ${verdict}`]
+  for (const group of dom.detached.slice(0, 3)) lines.push(`${INDENT}${INDENT}- <${group.root}>: ${group.nodes} detached DOM node(s)${per} in ${group.trees} tree(s)`)
+  for (const listener of dom.listeners.slice(0, 3)) lines.push(`${INDENT}${INDENT}- ${listener.target} '${listener.type}' listener ${listener.handler}: ${listener.count} left${per}`)
+  lines.push(`${INDENT}${INDENT}- page JS heap after GC -> ${formatSize(leaks.locations[0]?.bytes ?? 0)}${per}`)
+  return lines
 }
 
 function renderWorkerThreads(test: TestMemoryResult): string {
