@@ -85,18 +85,6 @@ function classify(file: string): FrameKind {
   return 'user'
 }
 
-/**
- * A frame's file as printed: a dependency outside the project root (a hoisted monorepo install, a
- * linked package) from its last `node_modules/` on, as a dependency under the root reads; anything
- * else as stored. Display only: reports and captures keep the full path, which tools can open.
- */
-export function printablePath(file: string): string {
-  if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) return file
-  const normalized = file.split('\\').join('/')
-  const at = normalized.lastIndexOf('/node_modules/')
-  return at === -1 ? file : normalized.slice(at + 1)
-}
-
 /** Relative to `rootDir` when the file is under it, with "/" separators; else the absolute path. */
 export function displayPath(file: string, rootDir: string | undefined): string {
   const relative = rootDir === undefined ? '' : path.relative(rootDir, file)

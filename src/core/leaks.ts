@@ -2,7 +2,7 @@ import { HeapmarkError, LeakLimitError } from '../errors.js'
 import type { LeakedLocation } from './measurer.js'
 import type { LeakCheckResult, LeakLocationResult, SourceFrame } from './report/model.js'
 import { formatSize, parseSize } from './size.js'
-import { printablePath } from './frames.js'
+import { printablePath } from './report/printable-path.js'
 import { getWorkerState, type WorkerState } from './worker-state.js'
 
 /** One location that kept memory alive, as `filter` sees it (the report's shape). */

@@ -1,6 +1,7 @@
 import { createColors } from 'picocolors'
 import type { CaptureCallFrame } from '../core/capture/format.js'
-import { displayPath, printablePath, toFilePath } from '../core/frames.js'
+import { displayPath, toFilePath } from '../core/frames.js'
+import { printablePath } from '../core/report/printable-path.js'
 import type { FrameKind } from '../core/report/model.js'
 
 /**

@@ -1,5 +1,5 @@
 import { formatSize } from '../size.js'
-import { printablePath } from '../frames.js'
+import { printablePath } from './printable-path.js'
 import { limitedPeak } from '../test-result.js'
 import type { MemoryReport, TestMemoryResult } from './model.js'
 import { plural } from './numbers.js'

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors'
-import { printablePath } from '../frames.js'
+import { printablePath } from './printable-path.js'
 import { formatSize } from '../size.js'
 import type { AllocationSite, SourceFrame } from './model.js'
 import { plural } from './numbers.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildReport } from '../../../../src/core/report/build.js'
 import type { MemoryLimitResult, NotSampledReason, TestMemoryResult } from '../../../../src/core/report/model.js'
-import { printablePath } from '../../../../src/core/frames.js'
+import { printablePath } from '../../../../src/core/report/printable-path.js'
 import { renderTextReport, type TextReportOptions } from '../../../../src/core/report/render-text.js'
 import { makeHistogram, makeSite, makeTestResult } from '../../../helpers/records.js'
 
