@@ -19,8 +19,13 @@ import { RetentionTracker, type FileRetention, type TestRetention } from './rete
  */
 export const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
 export const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
-/** Even small batches are read this often, so V8's sample store cannot grow without bound. */
-const MAX_SKIPPED_READS = 10
+/**
+ * The profile is read at least once this much was allocated (about 32k samples at the default
+ * interval, a few MB of V8's sample store), so the store cannot grow without bound. Counted in
+ * bytes, not files: a read is a forced full GC, and with isolate: false a read every 10 small
+ * files was 12 of the 13 full GCs heapmark added to a suite of 2000 tiny tests.
+ */
+const MAX_UNREAD_ALLOCATION_BYTES = 512 * 1024 * 1024
 
 export interface MeasurerOptions {
   samplingInterval: number
@@ -38,6 +43,11 @@ export interface MeasurerOptions {
    * one sampling profiler, so allocation sites of what tests allocated are then not read.
    */
   preciseRetention?: boolean
+  /**
+   * Today's exact settle before every test instead of the cheap default: a full GC whenever the
+   * heap grew 1 MiB since the last one, and at every file's first test (see docs/measuring.md).
+   */
+  precise?: boolean
   /** Files of the runner itself: what they keep alive is not a test's. */
   isRunnerFile?: (file: string) => boolean
   /**
@@ -118,6 +128,7 @@ export class TestMeasurer {
   /** No test of the current file has started yet. */
   private fileStart = true
   private readonly preciseRetention: boolean
+  private readonly precise: boolean
   /** Precise retention: the sampler, used for one live-only window per test instead of attribution. */
   private readonly retainedSampler: HeapSampler | undefined
   /** The test whose live-only window is open. */
@@ -137,13 +148,27 @@ export class TestMeasurer {
   private readonly maxSites: number
   /** A test since the last read used enough memory to make reading the profile worthwhile. */
   private worthReading = false
-  private skippedReads = 0
+  /** Bytes tests allocated (markers included) since the last read: what V8's sample store holds. */
+  private allocatedSinceRead = 0
+  /**
+   * Mark test boundaries (and so attribute allocations) in the current file. Each boundary
+   * allocates 16 sampling intervals (256 KiB) of young garbage, which on a suite of 1 ms tests
+   * doubled the scavenges. A worker's first file is marked; a later file (isolate: false) only
+   * when the file before it had a test that reached the attribution thresholds, or with captures.
+   * Tests in unmarked files read as not sampled; one with a limit is still sampled (rebaseline()).
+   */
+  private marking = true
+  private readonly alwaysMark: boolean
+  private fileWorthMarking = false
+  /** Boundary marker bytes made since the last settle. */
+  private markerGarbage = 0
   /** Finished tests all of whose samples have been read. */
   private readonly readKeys = new Set<string>()
 
   constructor(options: MeasurerOptions) {
     const sampler = options.sampling === false ? undefined : this.openSampler(options.samplingInterval)
     this.preciseRetention = options.preciseRetention === true
+    this.precise = options.precise === true
     this.isRunnerFile = options.isRunnerFile ?? (() => false)
     if (this.preciseRetention && sampler) {
       sampler.stop() // the attribution session it opened with: precise mode samples survivors instead
@@ -152,6 +177,7 @@ export class TestMeasurer {
       this.sampler = sampler
     }
     this.maxSites = options.maxSites ?? 10
+    this.alwaysMark = options.captures === true
     this.settings = {
       interval: options.samplingInterval,
       depth: Math.max(1, options.stacks),
@@ -188,13 +214,16 @@ export class TestMeasurer {
     // A retry or repeat of the same test: report the last attempt only, so earlier attempts'
     // samples (still unread) must not flow into the new accumulator.
     if (this.accumulators.has(key)) this.forgetAttempt(key)
-    this.accumulators.set(key, new AttributionAccumulator(this.settings))
-    const boundary = this.sampler?.mark() ?? 0
-    // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
+    const boundary = this.marking ? this.openAttribution(key) : undefined
     this.readRetainedSites()
-    // A file's first test starts on a full GC: whatever the previous file released would otherwise
-    // sit in its start level (an upper bound), hiding what the test itself keeps.
-    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), false, this.preciseRetention || this.fileStart)
+    // Precise policy: a file's first test starts on a full GC, so whatever the previous file
+    // released does not sit in its start level (an upper bound), hiding what the test keeps.
+    // The boundary markers made since the last settle: garbage heapmark made, not the tests'.
+    const knownGarbage = this.meter.settle({
+      knownYoungGarbage: this.takeMarkerGarbage(),
+      full: this.preciseRetention || (this.precise && this.fileStart),
+      precise: this.precise,
+    })
     this.fileStart = false
     this.closedRetention = this.retention.observe(this.meter.lastLevel)
     this.retention.started(key, this.meter.lastLevel)
@@ -209,7 +238,7 @@ export class TestMeasurer {
       overlapping++
     }
     this.workerThreads.begin(key)
-    this.gapTests[boundary + 1] = [...this.activeKeys(), key]
+    if (boundary !== undefined) this.gapTests[boundary + 1] = [...this.activeKeys(), key]
     // Last, so heapmark's own bookkeeping above is not part of the test's reading.
     const test: ActiveTest = { key, ...(parent ? { parent } : {}), overlapping, startedAt: performance.now(), reading: this.meter.start(knownGarbage) }
     this.active.add(test)
@@ -217,27 +246,39 @@ export class TestMeasurer {
   }
 
   /**
-   * Starts a test's reading again on a strictly settled heap. A limit wrapper calls it as the body
-   * begins: the default settle may leave up to 512 KiB of young garbage that a GC during the test
-   * frees, and a limit verdict must not flip on that.
+   * Starts a test's reading again on a fully settled heap. A limit wrapper calls it as the body
+   * begins: the default settle leaves earlier tests' garbage that a GC during the test may free
+   * (corrected, within a stated uncertainty), and a limit verdict must not flip on that.
    */
   rebaseline(test: ActiveTest): void {
     this.meter.discard(test.reading)
-    this.meter.settle(0, true)
+    // A limit failure shows allocation sites: sample this test even where boundaries are off.
+    if (!this.accumulators.has(test.key)) {
+      const boundary = this.openAttribution(test.key)
+      if (boundary !== undefined) this.gapTests[boundary + 1] = this.activeKeys()
+    }
+    this.takeMarkerGarbage()
+    this.meter.settle({ strict: true, full: true })
     test.reading = this.meter.start(0)
   }
 
   end(test: ActiveTest): TestMeasurement {
-    const reading = test.reading.stop()
+    const { liveAtStart, ...reading } = test.reading.stop()
     const durationMs = performance.now() - test.startedAt
+    this.meter.observe({ ...reading, ...(liveAtStart ? { liveAtStart } : {}) })
+    const marked = this.accumulators.has(test.key)
+    this.allocatedSinceRead += reading.heapAllocatedBytes
     if (reading.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES || reading.heapAllocatedBytes + reading.externalAllocatedBytes >= ATTRIBUTION_MIN_ALLOCATED_BYTES) {
-      this.worthReading = true
+      if (marked) this.worthReading = true
+      this.fileWorthMarking = true
     }
     const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)
     this.retention.ended(test.key)
-    const boundary = this.sampler?.mark() ?? 0
-    this.gapTests[boundary + 1] = this.activeKeys()
+    if (marked && this.sampler) {
+      const boundary = this.mark()
+      this.gapTests[boundary + 1] = this.activeKeys()
+    }
     return { key: test.key, reading, workerThreads, overlapping: test.overlapping, durationMs }
   }
 
@@ -246,13 +287,11 @@ export class TestMeasurer {
    * otherwise drops the finished tests' attribution.
    */
   collectIfWorthwhile(force: boolean): void {
-    if (force || this.worthReading || this.skippedReads >= MAX_SKIPPED_READS) {
+    if (force || this.worthReading || this.allocatedSinceRead >= MAX_UNREAD_ALLOCATION_BYTES) {
       this.collect()
       this.worthReading = false
-      this.skippedReads = 0
       return
     }
-    this.skippedReads++
     // Finished tests whose samples are still in the unread profile get no attribution; those whose
     // window ended before an earlier read (e.g. a limit failure's) keep theirs.
     for (const key of [...this.accumulators.keys()]) {
@@ -260,10 +299,30 @@ export class TestMeasurer {
     }
   }
 
+  /** Starts sampling a test's allocations: a boundary marker and an accumulator. Returns the boundary's index. */
+  private openAttribution(key: string): number | undefined {
+    this.accumulators.set(key, new AttributionAccumulator(this.settings))
+    return this.sampler ? this.mark() : undefined
+  }
+
+  private mark(): number {
+    this.markerGarbage += this.sampler!.markerBytes
+    this.allocatedSinceRead += this.sampler!.markerBytes
+    return this.sampler!.mark()
+  }
+
+  /** Marker bytes made since the last call: young garbage the settle accounts for. */
+  private takeMarkerGarbage(): number {
+    const bytes = this.markerGarbage
+    this.markerGarbage = 0
+    return bytes
+  }
+
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
   collect(): void {
     // Not a retention point: the read's full GC ran inside V8, before the profile it returns
     // was built, so the heap after it is not garbage-free.
+    this.allocatedSinceRead = 0
     if (this.sampler) this.distribute(this.sampler.collect())
     else this.accumulators.clear()
   }
@@ -275,9 +334,13 @@ export class TestMeasurer {
   takeFileRetention(): FileRetention {
     this.closedRetention = undefined
     this.fileStart = true
+    // The next file in this worker marks test boundaries only if this one had a test whose
+    // allocation sites are worth reading (see `marking`).
+    this.marking = this.alwaysMark || this.fileWorthMarking
+    this.fileWorthMarking = false
     this.readRetainedSites()
     if (this.retention.windowOpen) {
-      this.meter.settle(0, false, this.preciseRetention)
+      this.meter.settle({ full: this.preciseRetention, precise: this.precise })
       this.closedRetention = this.retention.observe(this.meter.lastLevel)
     }
     return this.retention.takeFile()

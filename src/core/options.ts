@@ -35,6 +35,11 @@ export interface HeapmarkOptions {
   historyPath?: string
   /** Full GC before every test: retained memory per test exactly, at a cost. */
   preciseRetention?: boolean
+  /**
+   * Settle the heap with a full GC before a test whenever earlier tests may have left 1 MiB of
+   * garbage, as heapmark did before 0.2: every peak exact without correction, at 1.2-2x the CPU.
+   */
+  precise?: boolean
 }
 
 export interface ResolvedHeapmarkOptions {
@@ -52,6 +57,7 @@ export interface ResolvedHeapmarkOptions {
   /** undefined: the default place under the project root (DEFAULT_HISTORY_PATH). */
   historyPath: string | undefined
   preciseRetention: boolean
+  precise: boolean
 }
 
 export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance'
@@ -122,6 +128,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: 'preciseRetention', env: 'HEAPMARK_PRECISE_RETENTION', flag: 'precise-retention', type: 'boolean', default: false,
     description: 'Run a full GC before every test, so the memory each test leaves alive is measured for that test alone (slower).',
+  },
+  {
+    key: 'precise', env: 'HEAPMARK_PRECISE', flag: 'precise', type: 'boolean', default: false,
+    description: 'Prevent the baseline trap with a full GC before a test whenever 1 MiB of garbage may have piled up, instead of correcting it (every peak exact; 1.2-2x the CPU of a plain run).',
   },
 ]
 

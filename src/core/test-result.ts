@@ -14,6 +14,8 @@ export interface TestRecord {
   peakBytes: number
   heapPeakBytes: number
   externalPeakBytes: number
+  /** The peak may read high by up to this much (a full GC ran during the test); see TestMemoryResult. */
+  peakUncertaintyBytes?: number
   allocatedBytes: number
   overlapping: number
   durationMs: number
@@ -35,6 +37,7 @@ export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit, 
     peakBytes: reading.peakBytes + (workerThreads?.peakBytes ?? 0),
     heapPeakBytes: reading.heapPeakBytes,
     externalPeakBytes: reading.externalPeakBytes,
+    ...(reading.uncertaintyBytes > 0 ? { peakUncertaintyBytes: reading.uncertaintyBytes } : {}),
     // Exact for the JS heap and external memory (growth plus what GCs freed meanwhile), unlike the sampled sum.
     allocatedBytes: reading.heapAllocatedBytes + reading.externalAllocatedBytes,
     overlapping: measurement.overlapping,
@@ -56,6 +59,7 @@ export function buildTestResult(
     peakBytes: record.peakBytes,
     heapPeakBytes: record.heapPeakBytes,
     externalPeakBytes: record.externalPeakBytes,
+    ...(record.peakUncertaintyBytes ? { peakUncertaintyBytes: record.peakUncertaintyBytes } : {}),
     totalBytes: record.allocatedBytes,
     allocationCount: attribution?.allocationCount ?? 0,
     sampled: attribution !== undefined,

@@ -33,6 +33,8 @@ export interface WorkerSessionSettings {
   binPrefix: string
   runner: { name: string; version: string }
   preciseRetention: boolean
+  /** The precise settle before every test (also on with --fail-on-increase, whose verdict compares peaks). */
+  precise: boolean
   /** Where the worker keeps its journal (see journal.ts); none: no journal. */
   journalDir: string | undefined
   /** Set with --fail-on-increase: judge each passing test against its history. */
@@ -55,6 +57,7 @@ export function workerSessionSettings(
     binPrefix: options.binPrefix,
     runner,
     preciseRetention: options.preciseRetention,
+    precise: options.precise || options.failOnIncrease,
     journalDir,
     failOnIncrease: options.failOnIncrease
       ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
@@ -111,6 +114,7 @@ export class WorkerSession {
       captures: options.settings.binPath !== undefined,
       sampling: !usesNodeHeapProf(),
       preciseRetention: options.settings.preciseRetention,
+      precise: options.settings.precise,
       isRunnerFile: options.isRunnerFile,
     })
     this.measurer = measurer
@@ -137,7 +141,7 @@ export class WorkerSession {
     const active = this.measurer.begin(id, parent)
     if (this.journal) {
       const closed = this.measurer.closedRetention
-      if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
+      if (closed) this.journal.hold({ retained: closed.key, bytes: closed.retention.retainedBytes })
       this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
     }
     this.running.add(active)
@@ -150,7 +154,7 @@ export class WorkerSession {
     this.running.delete(active)
     this.publishRunning()
     const record = toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
-    this.journal?.write({ end: active.key, peak: record.peakBytes })
+    this.journal?.hold({ end: active.key, peak: record.peakBytes })
     return record
   }
 
@@ -218,6 +222,7 @@ export class WorkerSession {
     const retention = this.measurer.takeFileRetention()
     const closed = this.measurer.closedRetention
     if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
+    else this.journal?.flush()
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, tests, attributions)
     return { attributions, retention }
   }

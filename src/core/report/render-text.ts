@@ -66,7 +66,8 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   }
   lines.push(
     `${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ` +
-      c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`),
+      c.dim(`(heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)})`) +
+      (test.peakUncertaintyBytes ? c.dim(`; may read up to ${formatSize(test.peakUncertaintyBytes)} high: V8 ran a full GC during the test`) : ''),
   )
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
   if (test.increase) lines.push(`${INDENT}${renderIncrease(test, c)}`)
