@@ -54,11 +54,12 @@ export const FULL_GC_THRESHOLD_BYTES = 1024 * 1024
 export const KEEPER_GROWTH_BYTES = 1024 * 1024
 
 /**
- * What V8's own full GCs free that a forced gc() leaves (measured: ~1.8 MiB on a Vitest worker's
- * heap, in the first full GC V8 ran after many forced ones): a floor taken after our gc() is high
- * by up to this much, so the baseline-trap correction allows for it.
+ * ArrayBuffer/Buffer stores of earlier tests are often released one GC after the one that found
+ * them dead, so an external level taken right after a full GC may still hold up to this much
+ * garbage (the settle runs a second GC only above it): the correction allows for it. Without it a
+ * test holding a 10 MiB Buffer read 9.0 MiB after one that dropped 1 MiB.
  */
-export const UNFORCED_GARBAGE_BYTES = 2 * 1024 * 1024
+export const EXTERNAL_RELEASE_LAG_BYTES = 1024 * 1024
 
 /**
  * Young garbage of earlier tests left in place when the minor GC is skipped (see settle()). A
@@ -113,6 +114,10 @@ export class MemoryMeter {
   /** A test ended that grew the heap by KEEPER_GROWTH_BYTES even with a full GC during it. */
   private keeperPending = false
   private hadFullGc = false
+  /** Level after the last settle, markers excluded. */
+  private settledLevel: Level | undefined
+  /** What the test before the last full GC kept through it (see settle()). */
+  private recentlyKept: Level = { heap: 0, external: 0 }
   /** Young memory beyond the markers after the last settle: at most this much young garbage of earlier tests. */
   private youngGarbage = 0
   /** Boundary markers made since the young generation was last emptied (known young garbage). */
@@ -142,13 +147,16 @@ export class MemoryMeter {
     const unseenGc = this.youngAfterSettle !== undefined && young < this.youngAfterSettle + knownYoungGarbage
     let leftGarbage = this.youngMarkers
     this.youngGarbage = Math.max(0, young - this.youngMarkers)
-    if (strict || this.floor === undefined || unseenGc || young - this.youngMarkers >= YOUNG_STALE_LIMIT_BYTES || this.youngMarkers > MAX_YOUNG_MARKER_BYTES) {
+    let level = currentLevel()
+    // Growth of 1 MiB or more since the last settle may be young garbage: a minor GC tells.
+    const grewALot = this.settledBytes !== undefined && this.total(level) - leftGarbage - this.settledBytes >= KEEPER_GROWTH_BYTES
+    if (strict || grewALot || this.floor === undefined || unseenGc || young - this.youngMarkers >= YOUNG_STALE_LIMIT_BYTES || this.youngMarkers > MAX_YOUNG_MARKER_BYTES) {
       this.gc({ type: 'minor' })
       this.youngMarkers = 0
       this.youngGarbage = 0
       leftGarbage = 0
+      level = currentLevel()
     }
-    let level = currentLevel()
     if (this.floor === undefined) this.floor = level
     // A heap below the floor means a full GC we did not see: the floor moves down with it.
     if (this.total(level) < this.total(this.floor)) this.setFloor(level, false)
@@ -159,7 +167,10 @@ export class MemoryMeter {
     const keeper = this.keeperPending || growth >= KEEPER_GROWTH_BYTES
     this.keeperPending = false
     const stale = precise && (!this.floorExact || this.total(level) - this.total(this.floor) > FULL_GC_THRESHOLD_BYTES)
-    if (full || keeper || stale) {
+    // A worker's first test starts on a full GC: the worker's start-up garbage (2-3 MiB) would
+    // otherwise sit in the start levels of its first tests, and retained figures measured from
+    // them read that much low.
+    if (full || keeper || stale || !this.hadFullGc) {
       this.gc()
       // A worker's first full GC leaves ~1 MiB that only the next one frees (objects waiting on
       // weak callbacks): a retained figure measured from it read 2.2 MiB for a test keeping 3 MiB.
@@ -173,6 +184,12 @@ export class MemoryMeter {
         level = currentLevel()
       }
       this.externalFloor = level.external
+      // What the ended test grew the heap by and the full GC did not free: the runner may still
+      // hold it (Vitest keeps a finished test's context until the next one starts), and V8 frees
+      // it in a later full GC, during a later test. Counted in that test's gap.
+      this.recentlyKept = this.settledLevel && keeper
+        ? { heap: Math.max(0, level.heap - this.settledLevel.heap), external: Math.max(0, level.external - this.settledLevel.external) }
+        : { heap: 0, external: 0 }
       this.setFloor(level, true)
       this.youngMarkers = 0
       this.youngGarbage = 0
@@ -182,6 +199,7 @@ export class MemoryMeter {
       this.lastLevel = { bytes: this.total(level), exact: false }
     }
     this.settledBytes = this.total(level) - leftGarbage
+    this.settledLevel = { heap: level.heap - leftGarbage, external: level.external }
     this.youngAfterSettle = leftGarbage > 0 ? young : youngBytes()
     return leftGarbage
   }
@@ -206,9 +224,9 @@ export class MemoryMeter {
     // What a full GC during the test can free of earlier tests' memory: everything above the floor
     // (heapmark's markers are accounted for separately).
     const gap: Gap = {
-      heap: Math.max(0, base.heap - floor.heap - knownGarbage) + UNFORCED_GARBAGE_BYTES,
+      heap: Math.max(0, base.heap - floor.heap - knownGarbage) + this.recentlyKept.heap,
       young: this.youngGarbage,
-      external: Math.max(0, base.external - floor.external),
+      external: Math.max(0, base.external - floor.external) + this.recentlyKept.external + EXTERNAL_RELEASE_LAG_BYTES,
     }
     return new ActiveReading(base, knownGarbage, gap)
   }
