@@ -1,5 +1,5 @@
 import type { Attribution } from './attribution.js'
-import type { MemoryLimit, TestMeasurement } from './measurer.js'
+import type { MemoryLimit, TestMeasurement } from './test-measurement.js'
 import type { WorkerThreadsUsage } from './worker-threads.js'
 import type { LeakCheck } from './leaks.js'
 import type { IncreaseCheck } from './increase.js'
