@@ -75,6 +75,13 @@ export const YOUNG_STALE_LIMIT_BYTES = 4 * 1024 * 1024
  */
 const MAX_YOUNG_MARKER_BYTES = 4 * 1024 * 1024
 
+/**
+ * Whether this isolate already had heapmark's first (double) full GC. Per isolate, not per meter:
+ * Jest makes a session per test file in one process, and paid it for every file (15 of the 29
+ * full GCs heapmark added to a 10-file Jest run).
+ */
+let isolateHadFullGc = false
+
 function youngBytes(): number {
   let total = 0
   for (const space of v8.getHeapSpaceStatistics()) {
@@ -113,7 +120,6 @@ export class MemoryMeter {
   private settledBytes: number | undefined
   /** A test ended that grew the heap by KEEPER_GROWTH_BYTES even with a full GC during it. */
   private keeperPending = false
-  private hadFullGc = false
   /** Level after the last settle, markers excluded. */
   private settledLevel: Level | undefined
   /** What the test before the last full GC kept through it (see settle()). */
@@ -170,12 +176,12 @@ export class MemoryMeter {
     // A worker's first test starts on a full GC: the worker's start-up garbage (2-3 MiB) would
     // otherwise sit in the start levels of its first tests, and retained figures measured from
     // them read that much low.
-    if (full || keeper || stale || !this.hadFullGc) {
+    if (full || keeper || stale || !isolateHadFullGc) {
       this.gc()
       // A worker's first full GC leaves ~1 MiB that only the next one frees (objects waiting on
       // weak callbacks): a retained figure measured from it read 2.2 MiB for a test keeping 3 MiB.
-      if (!this.hadFullGc) this.gc()
-      this.hadFullGc = true
+      if (!isolateHadFullGc) this.gc()
+      isolateHadFullGc = true
       level = currentLevel()
       // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
       // test's 50 MiB Buffer was freed mid-test and a test holding 200 MiB read 150 MiB.
