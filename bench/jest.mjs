@@ -9,7 +9,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hasTime, median, ratio, scrubbedEnv, sec, timedNode } from './lib.mjs'
+import { gcColumns, gcCounting, hasTime, loadAverage, median, ratio, scrubbedEnv, sec, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const jestBin = join(repo, 'node_modules', 'jest', 'bin', 'jest.js')
@@ -52,12 +52,14 @@ writeFileSync(
 
 /** One Jest run: { wall, cpu } in ms (cpu: user+sys of the process tree, null without /usr/bin/time). */
 function runJest(extraEnv) {
-  const run = timedNode([jestBin], { cwd: root, env: { ...scrubbedEnv(['JEST']), ...extraEnv } })
+  const counting = gcCounting()
+  const run = timedNode([jestBin], { cwd: root, env: { ...scrubbedEnv(['JEST']), ...extraEnv, ...counting.env } })
+  run.gc = counting.collect()
   if (run.status !== 0) {
     console.error(`bench/jest.mjs: jest failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`)
     process.exit(1)
   }
-  return { wall: run.wall, cpu: run.cpu, output: run.stderr }
+  return { wall: run.wall, cpu: run.cpu, output: run.stderr, gc: run.gc }
 }
 
 const variants = [
@@ -65,6 +67,7 @@ const variants = [
   { key: 'on', env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1' } },
 ]
 const results = { off: [], on: [] }
+const loadBefore = loadAverage()
 console.log(`heapmark Jest bench: node ${process.version}, ${files.length} test files from bench/fixtures/suite, ${rounds} rounds (round 1 = warm-up, discarded), variants alternate`)
 for (let round = 1; round <= rounds; round++) {
   const order = round % 2 ? variants : [...variants].reverse()
@@ -89,6 +92,10 @@ console.log(`median wall: off ${sec(offWall)}, on ${sec(onWall)} -> on/off ${rat
 if (hasTime) {
   const offCpu = median(results.off.map((r) => r.cpu))
   const onCpu = median(results.on.map((r) => r.cpu))
-  console.log(`median cpu:  off ${sec(offCpu)}, on ${sec(onCpu)} -> on/off ${ratio(onCpu / offCpu)}`)
+  const perRoundCpu = results.on.map((r) => r.cpu / results.off.find((o) => o.round === r.round).cpu)
+  console.log(`median cpu:  off ${sec(offCpu)}, on ${sec(onCpu)} -> on/off ${ratio(onCpu / offCpu)} (median of per-round ratios ${ratio(median(perRoundCpu))}) — goal ≤ 1.05x: ${onCpu / offCpu <= 1.05 ? 'met' : 'NOT met'}`)
 }
+const [markCompacts, scavenges] = gcColumns(results.off, results.on)
+console.log(`GCs per run (medians, on / off): mark-compacts ${markCompacts}, scavenges ${scavenges}`)
+console.log(`load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end`)
 rmSync(root, { recursive: true, force: true })

@@ -2,8 +2,8 @@
 // (wall, and CPU of its whole process tree through /usr/bin/time), a scrubbed child environment,
 // and the small number/table formatters of their output. Plain ESM, no dependencies.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
@@ -58,3 +58,38 @@ export function table(headers, rows) {
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ')
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
+
+const gcCounter = join(dirname(new URL(import.meta.url).pathname), 'gc-count.mjs')
+
+/**
+ * Environment that makes every Node process of one run count its GCs (bench/gc-count.mjs), and a
+ * function that sums them once the run is over: { markCompacts, scavenges } over the process tree.
+ * `base`: the NODE_OPTIONS the run needs anyway.
+ */
+export function gcCounting(base = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'heapmark-bench-gc-'))
+  const env = { BENCH_GC_DIR: dir, NODE_OPTIONS: `${base} --import=${gcCounter}`.trim() }
+  const collect = () => {
+    const total = { markCompacts: 0, scavenges: 0 }
+    for (const name of readdirSync(dir)) {
+      try {
+        const counts = JSON.parse(readFileSync(join(dir, name), 'utf8'))
+        total.markCompacts += counts.markCompacts
+        total.scavenges += counts.scavenges
+      } catch {
+        // Half-written by a process killed mid-write: its counts are lost, say nothing.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true })
+    return total
+  }
+  return { env, collect }
+}
+
+/** "mark-compacts on/off, scavenges on/off" from per-run counts: medians of each variant's runs. */
+export function gcColumns(offRuns, onRuns) {
+  const m = (runs, key) => median(runs.map((r) => r.gc?.[key] ?? 0))
+  return [`${m(onRuns, 'markCompacts')} / ${m(offRuns, 'markCompacts')}`, `${m(onRuns, 'scavenges')} / ${m(offRuns, 'scavenges')}`]
+}
+
+export const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' / ')

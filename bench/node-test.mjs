@@ -10,7 +10,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TIME, hasTime, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
+import { TIME, gcColumns, gcCounting, hasTime, loadAverage, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 if (!existsSync(join(repo, 'dist', 'node', 'register.js'))) {
@@ -38,12 +38,14 @@ writeFileSync(join(workRoot, 'package.json'), '{ "private": true, "type": "modul
 
 /** One `node <args>` in `cwd`; returns { wall, cpu (ms, whole process tree; null without /usr/bin/time), stdout }. */
 function runNode(args, extraEnv, cwd, { allowFailure = false } = {}) {
-  const r = timedNode(args, { cwd, env: { ...scrubbedEnv(), ...extraEnv } })
+  const counting = gcCounting()
+  const r = timedNode(args, { cwd, env: { ...scrubbedEnv(), ...extraEnv, ...counting.env } })
+  r.gc = counting.collect()
   if (r.status !== 0 && !allowFailure) {
     console.error(`\nbench: run failed (exit ${r.status}, signal ${r.signal}): node ${args.join(' ')}\n${r.stdout}\n${r.stderr}`)
     process.exit(1)
   }
-  return { wall: r.wall, cpu: r.cpu, stdout: r.stdout }
+  return { wall: r.wall, cpu: r.cpu, stdout: r.stdout, gc: r.gc }
 }
 
 const out = (s = '') => console.log(s)
@@ -67,6 +69,7 @@ out(`cpu time: ${hasTime ? `${TIME} (user+sys of the whole process tree)` : 'una
 }
 
 const results = Object.fromEntries(variants.map((v) => [v.key, []]))
+const loadBefore = loadAverage()
 for (let round = 1; round <= rounds; round++) {
   const order = variants.map((_, i) => variants[(i + round) % variants.length])
   const line = []
@@ -86,13 +89,15 @@ const rows = variants.map((v) => {
   const wall = median(rs.map((r) => r.wall))
   const cpu = hasTime ? median(rs.map((r) => r.cpu)) : null
   const perRound = rs.map((r) => r.wall / plain.find((p) => p.round === r.round).wall)
-  return { v, wall, cpu, perRound }
+  const perRoundCpu = hasTime ? rs.map((r) => r.cpu / plain.find((p) => p.round === r.round).cpu) : []
+  return { v, wall, cpu, perRound, perRoundCpu, gc: gcColumns(plain, rs) }
 })
 out()
 out(table(
-  ['variant', 'runs', 'median wall', 'wall vs plain', ...(hasTime ? ['median cpu', 'cpu vs plain'] : []), 'median per-round wall ratio'],
-  rows.map((r) => [r.v.label, r.perRound.length, sec(r.wall), ratio(r.wall / plainWall), ...(hasTime ? [sec(r.cpu), ratio(r.cpu / plainCpu)] : []), ratio(median(r.perRound))]),
+  ['variant', 'runs', 'median wall', 'wall vs plain', ...(hasTime ? ['median cpu', 'cpu vs plain', 'per-round cpu ratio'] : []), 'per-round wall ratio', 'mark-compacts (this / plain)', 'scavenges (this / plain)'],
+  rows.map((r) => [r.v.label, r.perRound.length, sec(r.wall), ratio(r.wall / plainWall), ...(hasTime ? [sec(r.cpu), ratio(r.cpu / plainCpu), ratio(median(r.perRoundCpu))] : []), ratio(median(r.perRound)), ...r.gc]),
 ))
+out(`   load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end; goal: on ≤ 1.05x cpu vs plain`)
 out()
 for (const r of rows.slice(1)) out(`   ${r.v.label.padEnd(22)} per-round wall ratios: ${r.perRound.map((x) => x.toFixed(3)).join(' ')}`)
 

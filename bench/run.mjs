@@ -2,9 +2,15 @@
 //
 //   npm run bench                      # builds, then: node bench/run.mjs, bench/jest.mjs, bench/node-test.mjs
 //   node bench/run.mjs --rounds 5      # fewer rounds (first round is a discarded warm-up)
+//   node bench/run.mjs --intervals     # section 1 also at 4 KiB and 64 KiB sampling intervals
 //   node bench/run.mjs --quick         # fewer rounds for the extra sampling intervals and the third-party suite
 //   node bench/run.mjs --only zod      # one section (or several, comma-separated):
-//                                      #   overhead, accuracy, leaks, zod
+//                                      #   overhead, json300, tiny, accuracy, leaks, zod
+//
+// Every cost section alternates heapmark off and on within each round and prints, per shape, the
+// median CPU ratio (user+sys of the whole process tree) and wall ratio, the load average around
+// the section, and the GCs the runs did (mark-compacts and scavenges, on / off, medians per run;
+// counted in every process by bench/gc-count.mjs).
 //   node bench/run.mjs --zod-rounds 7  # rounds for the third-party suite (default min(rounds, 4), 3 with --quick)
 //
 // Plain ESM, no dependencies beyond the repo's own devDependencies (vitest). The third-party
@@ -13,11 +19,11 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { TIME, hasTime, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
+import { TIME, gcColumns, gcCounting, hasTime, loadAverage, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs')
@@ -49,7 +55,9 @@ if (!Number.isInteger(rounds) || rounds < 2) {
   process.exit(2)
 }
 const extraRounds = quick ? Math.min(rounds, 4) : rounds
-const SECTIONS = ['overhead', 'accuracy', 'leaks', 'zod']
+// The 4 KiB and 64 KiB sampling intervals in section 1: only with --intervals (they double its time).
+const withIntervals = argv.includes('--intervals')
+const SECTIONS = ['overhead', 'json300', 'tiny', 'accuracy', 'leaks', 'zod']
 const onlyIdx = argv.indexOf('--only')
 const only = onlyIdx >= 0 ? String(argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : SECTIONS
 const unknownSection = only.find((name) => !SECTIONS.includes(name))
@@ -81,7 +89,6 @@ function runVitest(args, extraEnv, cwd = repo, { allowFailure = false } = {}) {
 // ---- helpers ---------------------------------------------------------------
 const x = ratio
 const out = (s = '') => console.log(s)
-const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' / ')
 
 const benchStart = performance.now()
 const loadAtStart = loadAverage()
@@ -107,7 +114,9 @@ function interleaved(variants, args, cwd, { onWarmup } = {}) {
     const order = active.map((_, i) => active[(i + round) % active.length])
     const line = []
     for (const v of order) {
-      const r = runVitest(args, { ...v.env, ...(round === 1 ? v.warmupEnv : {}) }, cwd)
+      const counting = gcCounting()
+      const r = runVitest(args, { ...v.env, ...(round === 1 ? v.warmupEnv : {}), ...counting.env }, cwd)
+      r.gc = counting.collect()
       if (round > 1) results[v.key].push({ round, ...r })
       else onWarmup?.(v, r)
       line.push(`${v.key} ${sec(r.wall)}`)
@@ -123,7 +132,8 @@ function interleaved(variants, args, cwd, { onWarmup } = {}) {
     const cpu = hasTime ? median(rs.map((r) => r.cpu)) : null
     // Per-round ratios against the same round's run of the first variant.
     const ratios = rs.map((r) => r.wall / base.find((o) => o.round === r.round).wall)
-    return { v, wall, cpu, ratios, wallRatio: wall / baseWall, cpuRatio: hasTime ? cpu / baseCpu : null }
+    const cpuRatios = hasTime ? rs.map((r) => r.cpu / base.find((o) => o.round === r.round).cpu) : []
+    return { v, wall, cpu, ratios, cpuRatios, runs: rs, wallRatio: wall / baseWall, cpuRatio: hasTime ? cpu / baseCpu : null }
   })
 }
 
@@ -131,20 +141,30 @@ function interleaved(variants, args, cwd, { onWarmup } = {}) {
 function printInterleaved(rows) {
   out(
     table(
-      ['variant', 'runs', 'median wall', 'wall on/off', ...(hasTime ? ['median cpu', 'cpu on/off'] : []), 'median per-round wall ratio'],
+      ['variant', 'runs', 'median wall', 'wall on/off', ...(hasTime ? ['median cpu', 'cpu on/off', 'per-round cpu ratio'] : []), 'per-round wall ratio', 'mark-compacts', 'scavenges'],
       rows.map((s) => [
         s.v.label,
         s.ratios.length,
         sec(s.wall),
         x(s.wallRatio),
-        ...(hasTime ? [sec(s.cpu), x(s.cpuRatio)] : []),
+        ...(hasTime ? [sec(s.cpu), x(s.cpuRatio), x(median(s.cpuRatios))] : []),
         x(median(s.ratios)),
+        median(s.runs.map((r) => r.gc.markCompacts)),
+        median(s.runs.map((r) => r.gc.scavenges)),
       ]),
     ),
   )
   out()
   out('   per-round wall ratios (vs. the same round\'s off run):')
   for (const s of rows.slice(1)) out(`   ${s.v.label.padEnd(20)} ${s.ratios.map((r) => r.toFixed(3)).join(' ')}`)
+}
+
+/** The summary line of one shape: CPU and wall ratios, rounds, load, GC counts on / off. */
+function costLine(shape, rows, loadBefore) {
+  const [off, on] = rows
+  const [mc, sc] = gcColumns(off.runs, on.runs)
+  const cpu = hasTime ? `cpu ${x(on.cpuRatio)} (per-round median ${x(median(on.cpuRatios))})` : 'cpu n/a'
+  return `${shape}: ${cpu}, wall ${x(on.wallRatio)}, ${on.ratios.length} rounds, load ${loadBefore} -> ${loadAverage()}; mark-compacts on/off ${mc}, scavenges on/off ${sc}${hasTime ? ` — goal cpu ≤ 1.05x: ${on.cpuRatio <= 1.05 ? 'met' : 'NOT met'}` : ''}`
 }
 
 // ---- 1. overhead -----------------------------------------------------------
@@ -165,21 +185,104 @@ function overheadSection() {
       env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_SAMPLING_INTERVAL: '65536' },
       rounds: extraRounds,
     },
-  ]
+  ].filter((v) => withIntervals || !v.key.startsWith('on') || v.key === 'on')
   // Sanity: count tests in the suite once.
   const probe = runVitest(suiteArgs, {})
   const m = /Tests\s+(\d+) passed/.exec(probe.stdout)
   out(`1. Overhead — fixture bench/fixtures/suite (${m ? m[1] : '?'} tests), reporter=dot`)
   out(`   ${rounds} rounds (round 1 = warm-up, discarded)${quick ? `; extra intervals ${extraRounds} rounds (--quick)` : ''}; variants alternate within each round`)
+  const loadBefore = loadAverage()
   const rows = interleaved(variants, suiteArgs, repo)
   out()
   printInterleaved(rows)
   out()
   const def = rows[1]
-  out(`   goal: at most 1.10x at the default interval — wall ${x(def.wallRatio)}${hasTime ? `, cpu ${x(def.cpuRatio)}` : ''} → ${def.wallRatio <= 1.1 ? 'MET' : 'NOT MET'} (wall)`)
+  out(`   goal: cpu at most 1.05x at the default interval — cpu ${hasTime ? x(def.cpuRatio) : 'n/a'}, wall ${x(def.wallRatio)}`)
   out()
-  summary.push(`overhead at default interval (16384): wall ${x(def.wallRatio)}${hasTime ? `, cpu ${x(def.cpuRatio)}` : ''} (goal ≤ 1.10x: ${def.wallRatio <= 1.1 ? 'met' : 'not met'})`)
+  summary.push(costLine(`201-test suite (overhead)`, rows, loadBefore))
   for (const s of rows.slice(2)) summary.push(`overhead at interval ${s.v.label.replace(/\D/g, '')}: wall ${x(s.wallRatio)}${hasTime ? `, cpu ${x(s.cpuRatio)}` : ''}`)
+}
+
+// ---- 1b/1c. generated suite shapes -----------------------------------------------
+/**
+ * A generated Vitest project in bench/.tmp/<name>: `files` maps file names to sources. heapmark's
+ * plugin is in its config and switched on by HEAPMARK=1, as in the fixture suite.
+ */
+function generatedSuite(name, files, testConfig) {
+  const root = join(workRoot, name)
+  rmSync(root, { recursive: true, force: true })
+  mkdirSync(root, { recursive: true })
+  writeFileSync(join(root, 'package.json'), '{ "private": true, "type": "module" }\n')
+  writeFileSync(join(root, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'
+import { heapmark } from 'heapmark/vitest'
+export default defineConfig({ plugins: [heapmark()], test: ${JSON.stringify(testConfig)} })
+`)
+  for (const [file, source] of Object.entries(files)) writeFileSync(join(root, file), source)
+  return root
+}
+
+/** Off/on alternating rounds on one generated shape; prints the table, adds its summary line. */
+function shapeSection(number, shape, description, root) {
+  const args = ['run', '--root', '.', '--reporter=dot']
+  const probe = runVitest(args, {}, root)
+  const m = /Tests\s+(\d+) passed/.exec(probe.stdout)
+  const files = /Test Files\s+(\d+) passed/.exec(probe.stdout)
+  out(`${number}. Overhead — ${shape}: ${description} (${m ? m[1] : '?'} tests in ${files ? files[1] : '?'} files), reporter=dot`)
+  out(`   ${rounds} rounds (round 1 = warm-up, discarded); off/on alternate within each round`)
+  const variants = [
+    { key: 'off', label: 'off', env: {}, rounds },
+    { key: 'on', label: 'on (default)', env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1' }, rounds },
+  ]
+  const loadBefore = loadAverage()
+  const rows = interleaved(variants, args, root)
+  out()
+  printInterleaved(rows)
+  out()
+  summary.push(costLine(`${shape} (${m ? m[1] : '?'} tests)`, rows, loadBefore))
+}
+
+/** Issue 13's 300-test shape: 6 files x 50 tests, each building, serialising and sorting 1-2 MiB of JSON; forks, isolate. */
+function json300Section() {
+  const files = {}
+  for (let f = 1; f <= 6; f++) {
+    files[`records${f}.test.ts`] = `import { expect, test } from 'vitest'
+interface Row { id: number; name: string; score: number; tags: string[]; nested: { a: number; b: string } }
+function rows(count: number, seed: number): Row[] {
+  return Array.from({ length: count }, (_, i) => ({ id: i, name: 'row-' + ((i * 7919 + seed) % count), score: (i * 31 + seed) % 1000, tags: ['t' + (i % 5), 'g' + (i % 11)], nested: { a: i, b: 'x' + i } }))
+}
+for (let i = 0; i < 50; i++) {
+  test('records ${f}.' + i, () => {
+    // 1-2 MiB of JSON: ~110 bytes per row.
+    const count = 12_000 + ((i * 373) % 9_000)
+    const json = JSON.stringify(rows(count, i))
+    expect(json.length).toBeGreaterThan(1024 * 1024)
+    const parsed = JSON.parse(json) as Row[]
+    parsed.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    expect(parsed[0]!.score).toBeLessThanOrEqual(parsed[parsed.length - 1]!.score)
+  })
+}
+`
+  }
+  shapeSection('1b', 'json300', '6 files x 50 tests of 1-2 MiB JSON each, forks pool, isolate: true', generatedSuite('json300', files, {}))
+}
+
+/** The remeda shape: many tiny tests (well under 64 KiB each) in many files, isolate: false. */
+function tinySection() {
+  const files = {}
+  const bodies = [
+    "const a = Array.from({ length: 64 }, (_, i) => i); expect(a.map((v) => v * 2).filter((v) => v % 3 === 0).length).toBeGreaterThan(0)",
+    "const o = Object.fromEntries(Array.from({ length: 16 }, (_, i) => ['k' + i, i])); expect(Object.keys(o)).toHaveLength(16)",
+    "expect('a-b-c-d'.split('-').map((s) => s.toUpperCase()).join('')).toBe('ABCD')",
+    "const grouped = new Map<number, number[]>(); for (let i = 0; i < 50; i++) { const k = i % 4; grouped.set(k, [...(grouped.get(k) ?? []), i]) } expect(grouped.size).toBe(4)",
+    "expect([5, 3, 9, 1].toSorted((x, y) => x - y)).toEqual([1, 3, 5, 9])",
+    "const pipe = (v: number, ...fns: Array<(n: number) => number>) => fns.reduce((acc, fn) => fn(acc), v); expect(pipe(2, (n) => n + 1, (n) => n * 3)).toBe(9)",
+  ]
+  for (let f = 1; f <= 120; f++) {
+    const tests = []
+    for (let t = 0; t < 18; t++) tests.push(`  it('case ${t}', () => { ${bodies[(f + t) % bodies.length]} })`)
+    files[`fn${String(f).padStart(3, '0')}.test.ts`] = `import { describe, expect, it } from 'vitest'\ndescribe('fn${f}', () => {\n${tests.join('\n')}\n})\n`
+  }
+  shapeSection('1c', 'tiny', '120 files x 18 tiny tests (< 64 KiB each), isolate: false', generatedSuite('tiny', files, { isolate: false }))
 }
 
 // ---- 2. accuracy -----------------------------------------------------------
@@ -382,6 +485,7 @@ export default defineConfig({
   out(`4. Third-party suite — zod ${ZOD.version}'s own tests (${ZOD.include.join(', ')}), tarball from ${tarball.source}`)
   out(`   run as zod runs them (from source, isolate: true), reporter=dot; ${zodRounds} rounds (round 1 = warm-up, discarded)${zodRoundsFlag === undefined && quick ? ' (--quick)' : ''}; off/on alternate within each round`)
   let ran = null
+  const loadBefore = loadAverage()
   const rows = interleaved(variants, args, zodRoot, {
     onWarmup(v, r) {
       if (v.key !== 'off') return
@@ -399,11 +503,13 @@ export default defineConfig({
   printInterleaved(rows)
   out()
   const on = rows[1]
-  summary.push(`third-party suite (zod ${ZOD.version}, ${ran?.tests} tests in ${ran?.files} files): on/off wall ${x(on.wallRatio)}${hasTime ? `, cpu ${x(on.cpuRatio)}` : ''} (medians of ${on.ratios.length} rounds: off ${sec(rows[0].wall)}, on ${sec(on.wall)}); report lists ${listed}/${ran?.tests} tests${sane ? '' : ' — MISMATCH'}`)
+  summary.push(`${costLine(`zod ${ZOD.version} (${ran?.tests} tests in ${ran?.files} files)`, rows, loadBefore)}; report lists ${listed}/${ran?.tests} tests${sane ? '' : ' — MISMATCH'}`)
   if (!sane) process.exitCode = 1
 }
 
 if (selected('overhead')) overheadSection()
+if (selected('json300')) json300Section()
+if (selected('tiny')) tinySection()
 if (selected('accuracy')) accuracySection()
 if (selected('leaks')) leaksSection()
 if (selected('zod')) zodSection()

@@ -18,8 +18,19 @@ export type JournalEntry =
 
 export class JournalWriter {
   private fd: number | undefined
+  /** Entries held for the next write(), which writes them in the same system call. */
+  private held = ''
 
   constructor(private readonly dir: string) {}
+
+  /**
+   * Keeps an entry for the next write(): one system call per test instead of three (~50 µs each
+   * here, 5% of a 1 ms test). Only for entries whose loss with the worker is harmless: a test's
+   * end (the test then reads as running when the worker died, in the hooks after it).
+   */
+  hold(entry: JournalEntry): void {
+    this.held += `${JSON.stringify(entry)}\n`
+  }
 
   write(entry: JournalEntry): void {
     try {
@@ -29,10 +40,23 @@ export class JournalWriter {
         writeSync(this.fd, `${JSON.stringify({ worker: worker.replace('-', '/'), heapLimit: v8.getHeapStatistics().heap_size_limit })}\n`)
       }
       // Synchronous on purpose: the next thing this worker does may be to die.
-      writeSync(this.fd, `${JSON.stringify(entry)}\n`)
+      const text = `${this.held}${JSON.stringify(entry)}\n`
+      this.held = ''
+      writeSync(this.fd, text)
     } catch {
       // The journal only matters if the worker dies; it must never fail a test.
     }
+  }
+
+  /** Writes the held entries now (a file ended: the worker may idle, or be ended, before its next test). */
+  flush(): void {
+    if (this.held === '' || this.fd === undefined) return
+    try {
+      writeSync(this.fd, this.held)
+    } catch {
+      // As in write(): never fail a test over the journal.
+    }
+    this.held = ''
   }
 
   close(): void {

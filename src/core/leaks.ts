@@ -1,5 +1,5 @@
 import { HeapmarkError, LeakLimitError } from '../errors.js'
-import type { LeakedLocation } from './measurer.js'
+import type { LeakedLocation } from './test-measurement.js'
 import type { LeakCheckResult, LeakLocationResult, SourceFrame } from './report/model.js'
 import { formatSize, parseSize } from './size.js'
 import { printablePath } from './report/printable-path.js'

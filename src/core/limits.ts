@@ -1,7 +1,7 @@
 import { HeapmarkError, MemoryLimitError } from '../errors.js'
 import type { Attribution } from './attribution.js'
 import { limitedPeak, type TestRecord } from './test-result.js'
-import type { MemoryLimit } from './measurer.js'
+import type { MemoryLimit } from './test-measurement.js'
 import { formatSites, significantSites } from './report/site-text.js'
 import { formatSize, parseSize } from './size.js'
 import { getWorkerState } from './worker-state.js'

@@ -1,27 +1,21 @@
-import { AttributionAccumulator, type Attribution, type AttributionSettings } from './attribution.js'
-import { HeapSampler } from './heap-sampler.js'
-import { MemoryMeter, type ActiveReading, type MemoryReading } from './memory-meter.js'
-import { WorkerThreadsMeter, type WorkerThreadsUsage } from './worker-threads.js'
-import { createFrameResolver, isHeapmarkUrl, type PositionMapper } from './frames.js'
-import type { CollectedSamples, ProfileCallFrame, ProfileNode } from './heap-sampler.js'
-import type { SourceFrame } from './report/model.js'
-import { getGc, type GcFunction } from './gc.js'
-import { HeapmarkError } from '../errors.js'
-import type { LeakCheck } from './leaks.js'
+import type { Attribution, AttributionSettings } from './attribution.js'
 import type { CaptureBuilder } from './capture/builder.js'
+import { createFrameResolver, type PositionMapper } from './frames.js'
+import { GapAttribution } from './gap-attribution.js'
+import { LeakWindow } from './leak-window.js'
+import { MemoryMeter } from './memory-meter.js'
+import { RetentionTracker, type FileRetention, type TestRetention } from './retention.js'
+import { RetainedSitesWindow } from './retention-window.js'
 import { createSampleDecoder } from './sample-size.js'
 import { setLivePeakPrecise } from './live-peak.js'
-import { RetentionTracker, type FileRetention, type TestRetention } from './retention.js'
+import { SamplerArbiter } from './sampler-arbiter.js'
+import { createOwnAllocationCheck } from './survivors.js'
+import { isAncestor, type ActiveTest, type LeakedLocation, type TestMeasurement } from './test-measurement.js'
+import { WorkerThreadsMeter } from './worker-threads.js'
 
-/**
- * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
- * worth it when some test in the batch used enough memory for its allocation sites to matter: at a
- * 16 KiB interval a test under 1 MiB gets a few dozen samples, mostly the runner's own.
- */
-export const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
-export const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
-/** Even small batches are read this often, so V8's sample store cannot grow without bound. */
-const MAX_SKIPPED_READS = 10
+export { ATTRIBUTION_MIN_ALLOCATED_BYTES, ATTRIBUTION_MIN_PEAK_BYTES } from './gap-attribution.js'
+export type { ActiveTest, LeakedLocation, MemoryLimit, TestMeasurement } from './test-measurement.js'
+export { isAncestor } from './test-measurement.js'
 
 export interface MeasurerOptions {
   samplingInterval: number
@@ -39,6 +33,11 @@ export interface MeasurerOptions {
    * one sampling profiler, so allocation sites of what tests allocated are then not read.
    */
   preciseRetention?: boolean
+  /**
+   * The old exact settle before every test instead of the cheap default: a full GC whenever the
+   * heap grew 1 MiB since the last one, and at every file's first test (see docs/measuring.md).
+   */
+  precise?: boolean
   /** Precise live peaks: a minor GC before every test, so no earlier young garbage is in the baseline. */
   livePeak?: boolean
   /** Files of the runner itself: what they keep alive is not a test's. */
@@ -50,117 +49,37 @@ export interface MeasurerOptions {
   sampling?: boolean
 }
 
-/** A test being measured. Runner adapters hold it between begin() and end(). */
-export interface ActiveTest {
-  readonly key: string
-  /**
-   * The test this one runs inside (a subtest started from its parent's body), if the runner nests
-   * tests. A test's ancestors are part of its context, not concurrent with it: neither counts as
-   * overlapping the other, and the parent's reading includes its subtests.
-   */
-  readonly parent?: ActiveTest
-  /** How many other tests (not ancestors or descendants) were running in this isolate while this one ran. */
-  overlapping: number
-  readonly startedAt: number
-  /** Set by a limit wrapper inside the test body. */
-  limit?: MemoryLimit
-  /** Set by limitLeaks when it opens its window (a test takes one). */
-  leakCheckStarted?: boolean
-  /** What limitLeaks found, for the report. */
-  leakCheck?: LeakCheck
-  /** @internal */ reading: ActiveReading
-}
-
-export interface MemoryLimit {
-  spec: string
-  bytes: number
-  /** Judge only this thread's peak, not worker_threads the test started. */
-  currentThreadOnly: boolean
-  /** Judge the live peak instead of the used peak (see live-peak.ts). */
-  measure?: 'live'
-}
-
-/** Memory allocated in a leak window and still alive after it, from one allocating stack. */
-export interface LeakedLocation {
-  /** Innermost first. Empty for external memory. */
-  frames: SourceFrame[]
-  /** Estimated bytes still alive. */
-  bytes: number
-  /** Estimated objects still alive. */
-  count: number
-  /** Buffer/ArrayBuffer contents that stayed alive: measured as a whole, not per stack. */
-  external: boolean
-  /** A worker thread the test started that was still running, holding this much heap. */
-  workerThread?: number
-}
-
-/** Allocation sites kept per test in precise retention mode. */
-const RETAINED_SITES_KEPT = 5
-
-/** Frames kept per leaked location: enough to tell callers apart and show them. */
-const LEAK_STACK_DEPTH = 32
-
-export interface TestMeasurement {
-  key: string
-  reading: MemoryReading
-  workerThreads: WorkerThreadsUsage | undefined
-  overlapping: number
-  durationMs: number
-}
-
 /**
- * Measures tests in this isolate: peak and totals right away at test end (GCProfiler), attribution
- * (who allocated) later, when the runner asks for it with collect(): reading the sampling profile
- * forces a full GC, so adapters do it once per file, or at once for a test with a limit.
+ * Measures tests in this isolate: each test's lifecycle, its peak and totals right away at its end
+ * (memory-meter.ts), what it left alive (retention.ts), and, through the modules it composes,
+ * attribution across sampling gaps (gap-attribution.ts), limitLeaks' windows (leak-window.ts) and
+ * precise retention's windows (retention-window.ts). V8's one sampler goes to one of them
+ * (sampler-arbiter.ts).
  */
 export class TestMeasurer {
   /** The earlier test whose retention the last begin() (or takeFileRetention()) measured. */
   closedRetention: { key: string; retention: TestRetention } | undefined
-  /** Why allocation sampling is off in this worker, if it is (besides --heap-prof). */
-  samplingUnavailable: string | undefined
   private readonly meter = new MemoryMeter()
   private readonly retention = new RetentionTracker()
   /** No test of the current file has started yet. */
   private fileStart = true
   private readonly preciseRetention: boolean
+  private readonly precise: boolean
   private readonly livePeak: boolean
-  /** Precise retention: the sampler, used for one live-only window per test instead of attribution. */
-  private readonly retainedSampler: HeapSampler | undefined
-  /** The test whose live-only window is open. */
-  private retainedWindowKey: string | undefined
-  private readonly isRunnerFile: (file: string) => boolean
-  private readonly gc = getGc()
-  private leakExternalBase = 0
-  private leakWindowStart = 0
+  private readonly arbiter: SamplerArbiter
+  private readonly attribution: GapAttribution
+  private readonly leakWindow: LeakWindow
+  private readonly retainedWindow: RetainedSitesWindow | undefined
   private readonly workerThreads = new WorkerThreadsMeter()
-  private readonly sampler: HeapSampler | undefined = undefined
-  private readonly settings: AttributionSettings
   private readonly active = new Set<ActiveTest>()
-  /** Tests running in each gap between boundaries of the current sampling session. */
-  private gapTests: string[][] = [[]]
-  private readonly accumulators = new Map<string, AttributionAccumulator>()
-  private readonly captures = new Map<string, CaptureBuilder>()
-  private readonly maxSites: number
-  /** A test since the last read used enough memory to make reading the profile worthwhile. */
-  private worthReading = false
-  private skippedReads = 0
-  /** Finished tests all of whose samples have been read. */
-  private readonly readKeys = new Set<string>()
 
   constructor(options: MeasurerOptions) {
-    const sampler = options.sampling === false ? undefined : this.openSampler(options.samplingInterval)
     this.preciseRetention = options.preciseRetention === true
+    this.precise = options.precise === true
     this.livePeak = options.livePeak === true
     setLivePeakPrecise(this.livePeak)
-    this.isRunnerFile = options.isRunnerFile ?? (() => false)
-    if (this.preciseRetention && sampler) {
-      sampler.stop() // the attribution session it opened with: precise mode samples survivors instead
-      this.retainedSampler = sampler
-    } else {
-      this.sampler = sampler
-    }
-    this.maxSites = options.maxSites ?? 10
-    this.settings = {
+    this.arbiter = new SamplerArbiter({ interval: options.samplingInterval, sampling: options.sampling !== false, preciseRetention: this.preciseRetention })
+    const settings: AttributionSettings = {
       interval: options.samplingInterval,
       depth: Math.max(1, options.stacks),
       resolveFrame: createFrameResolver({ rootDir: options.rootDir, ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}) }),
@@ -168,6 +87,16 @@ export class TestMeasurer {
       isOwnAllocation: createOwnAllocationCheck(),
       ...(options.captures ? { captureRootDir: options.rootDir } : {}),
     }
+    this.attribution = new GapAttribution(this.arbiter.attribution, settings, options.maxSites ?? 10, options.captures === true, () => this.activeKeys())
+    this.leakWindow = new LeakWindow(this.arbiter, this.attribution, this.workerThreads, settings)
+    if (this.arbiter.retained) {
+      this.retainedWindow = new RetainedSitesWindow(this.arbiter.retained, this.retention, settings, options.isRunnerFile ?? (() => false))
+    }
+  }
+
+  /** Why allocation sampling is off in this worker, if it is (besides --heap-prof). */
+  get samplingUnavailable(): string | undefined {
+    return this.arbiter.unavailable
   }
 
   /** Live memory (upper bound) as the last test started. */
@@ -175,41 +104,22 @@ export class TestMeasurer {
     return this.meter.lastLevel.bytes
   }
 
-  /**
-   * heapmark failing to open the inspector must not fail the user's tests: peaks and totals need
-   * no inspector, so it degrades to them, says so once, and limitLeaks refuses loudly.
-   */
-  private openSampler(interval: number): HeapSampler | undefined {
-    try {
-      return new HeapSampler(interval)
-    } catch (error) {
-      this.samplingUnavailable = error instanceof Error ? error.message : String(error)
-      console.warn(
-        `heapmark: allocation sampling is unavailable in this worker (${this.samplingUnavailable}): ` +
-          'peaks, totals and retained memory are measured; allocation sites are not, and limitLeaks cannot run.',
-      )
-      return undefined
-    }
-  }
-
   begin(key: string, parent?: ActiveTest): ActiveTest {
-    // A retry or repeat of the same test: report the last attempt only, so earlier attempts'
-    // samples (still unread) must not flow into the new accumulator.
-    if (this.accumulators.has(key)) this.forgetAttempt(key)
-    this.accumulators.set(key, new AttributionAccumulator(this.settings))
-    const boundary = this.sampler?.mark() ?? 0
-    // The previous test's end marker and this start marker: garbage heapmark made, not the tests'.
-    this.readRetainedSites()
-    // A file's first test starts on a full GC: whatever the previous file released would otherwise
-    // sit in its start level (an upper bound), hiding what the test itself keeps.
-    const knownGarbage = this.meter.settle(2 * (this.sampler?.markerBytes ?? 0), this.livePeak, this.preciseRetention || this.fileStart)
+    this.attribution.begin(key)
+    this.retainedWindow?.read()
+    // The boundary markers made since the last settle are garbage heapmark made, not the tests'.
+    // Precise policy: a file's first test starts on a full GC, so whatever the previous file
+    // released does not sit in its start level (an upper bound), hiding what the test keeps.
+    const knownGarbage = this.meter.settle({
+      knownYoungGarbage: this.attribution.takeMarkerGarbage(),
+      strict: this.livePeak,
+      full: this.preciseRetention || (this.precise && this.fileStart),
+      precise: this.precise,
+    })
     this.fileStart = false
     this.closedRetention = this.retention.observe(this.meter.lastLevel)
     this.retention.started(key, this.meter.lastLevel)
-    if (this.retainedSampler && this.active.size === 0) {
-      this.retainedSampler.startLiveSession(this.settings.interval)
-      this.retainedWindowKey = key
-    }
+    if (this.active.size === 0) this.retainedWindow?.open(key)
     let overlapping = 0
     for (const other of this.active) {
       if (isAncestor(other, parent)) continue
@@ -217,7 +127,6 @@ export class TestMeasurer {
       overlapping++
     }
     this.workerThreads.begin(key)
-    this.gapTests[boundary + 1] = [...this.activeKeys(), key]
     // Last, so heapmark's own bookkeeping above is not part of the test's reading.
     const test: ActiveTest = { key, ...(parent ? { parent } : {}), overlapping, startedAt: performance.now(), reading: this.meter.start(knownGarbage) }
     this.active.add(test)
@@ -225,56 +134,42 @@ export class TestMeasurer {
   }
 
   /**
-   * Starts a test's reading again on a strictly settled heap. A limit wrapper calls it as the body
-   * begins: the default settle may leave up to 512 KiB of young garbage that a GC during the test
-   * frees, and a limit verdict must not flip on that.
+   * Starts a test's reading again on a fully settled heap. A limit wrapper calls it as the body
+   * begins: the default settle leaves earlier tests' garbage that a GC during the test may free
+   * (corrected, within a stated uncertainty), and a limit verdict must not flip on that.
+   * `full: false` (the run's default limit, on every test): a minor GC only, see WorkerSession.
    */
-  rebaseline(test: ActiveTest): void {
+  rebaseline(test: ActiveTest, { full = true }: { full?: boolean } = {}): void {
     this.meter.discard(test.reading)
-    this.meter.settle(0, true)
+    // A limit failure shows allocation sites: sample this test even where boundaries are off.
+    this.attribution.ensureSampled(test.key)
+    this.attribution.takeMarkerGarbage()
+    this.meter.settle({ strict: true, full })
     test.reading = this.meter.start(0)
   }
 
   end(test: ActiveTest): TestMeasurement {
-    const reading = test.reading.stop()
+    const { liveAtStart, ...reading } = test.reading.stop()
     const durationMs = performance.now() - test.startedAt
-    if (reading.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES || reading.heapAllocatedBytes + reading.externalAllocatedBytes >= ATTRIBUTION_MIN_ALLOCATED_BYTES) {
-      this.worthReading = true
-    }
+    this.meter.observe({ ...reading, ...(liveAtStart ? { liveAtStart } : {}) })
     const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)
     this.retention.ended(test.key)
-    const boundary = this.sampler?.mark() ?? 0
-    this.gapTests[boundary + 1] = this.activeKeys()
+    this.attribution.end(test.key, reading)
     return { key: test.key, reading, workerThreads, overlapping: test.overlapping, durationMs }
   }
 
   /**
    * Reads the profile when a test since the last read was big enough to be worth it (or `force`);
-   * otherwise drops the finished tests' attribution. Returns whether it read.
+   * otherwise drops the finished tests' attribution.
    */
   collectIfWorthwhile(force: boolean): boolean {
-    if (force || this.worthReading || this.skippedReads >= MAX_SKIPPED_READS) {
-      this.collect()
-      this.worthReading = false
-      this.skippedReads = 0
-      return true
-    }
-    this.skippedReads++
-    // Finished tests whose samples are still in the unread profile get no attribution; those whose
-    // window ended before an earlier read (e.g. a limit failure's) keep theirs.
-    for (const key of [...this.accumulators.keys()]) {
-      if (!this.isActive(key) && !this.readKeys.has(key)) this.accumulators.delete(key)
-    }
-    return false
+    return this.attribution.collectIfWorthwhile(force)
   }
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
   collect(): void {
-    // Not a retention point: the read's full GC ran inside V8, before the profile it returns
-    // was built, so the heap after it is not garbage-free.
-    if (this.sampler) this.distribute(this.sampler.collect())
-    else this.accumulators.clear()
+    this.attribution.collect()
   }
 
   /**
@@ -284,200 +179,46 @@ export class TestMeasurer {
   takeFileRetention(): FileRetention {
     this.closedRetention = undefined
     this.fileStart = true
-    this.readRetainedSites()
+    this.attribution.fileEnded()
+    this.retainedWindow?.read()
     if (this.retention.windowOpen) {
-      this.meter.settle(0, false, this.preciseRetention)
+      this.meter.settle({ full: this.preciseRetention, precise: this.precise })
       this.closedRetention = this.retention.observe(this.meter.lastLevel)
     }
     return this.retention.takeFile()
   }
 
-  /**
-   * Starts a leak window: reads the normal session (its forced GC also clears the garbage made so
-   * far) and samples only what will survive, at `interval`. See endLeakWindow().
-   */
+  /** Starts limitLeaks' window (see leak-window.ts). */
   beginLeakWindow(interval: number): void {
-    if (!this.sampler) {
-      throw new HeapmarkError(
-        'HEAPMARK_LIMIT_MISUSE',
-        this.retainedSampler
-          ? "limitLeaks() cannot run with preciseRetention on: both need V8's one sampling heap profiler (precise retention already names what each test keeps alive)."
-          : this.samplingUnavailable
-            ? `limitLeaks() cannot run: heapmark could not open V8's sampling heap profiler in this worker (${this.samplingUnavailable}).`
-            : "limitLeaks() cannot run while Node's --heap-prof uses V8's one sampling heap profiler: remove --heap-prof for this run.",
-      )
-    }
-    this.distribute(this.sampler.stop())
-    // Reading the profile just ran a full GC: a good enough baseline for external memory. (Stores
-    // freed by it but released later only make the leak look smaller, never invent one.)
-    this.leakExternalBase = process.memoryUsage().external
-    // Last, so nothing heapmark allocates above (frame caches, source maps) counts as the test's.
-    this.sampler.startLiveSession(interval)
-    this.leakWindowStart = performance.now()
+    this.leakWindow.begin(interval)
   }
 
   /** Worker threads started in the leak window and still running, as leaked locations. */
-  async liveWorkerLeaks(key: string): Promise<LeakedLocation[]> {
-    const workers = await this.workerThreads.liveWorkersSince(key, this.leakWindowStart)
-    return workers.map((worker) => ({ frames: [], bytes: worker.bytes, count: 0, external: false, workerThread: worker.threadId }))
+  liveWorkerLeaks(key: string): Promise<LeakedLocation[]> {
+    return this.leakWindow.liveWorkerLeaks(key)
   }
 
-  /** What allocated during the window is still alive now, by allocating stack, biggest first. */
+  /** What allocated during the leak window is still alive now, by allocating stack, biggest first. */
   endLeakWindow(isRunnerFile: (file: string) => boolean): LeakedLocation[] {
-    const { samples, parents, interval } = this.sampler!.endLiveSession()
-    const decodeLive = createSampleDecoder(interval)
-    // The read ran a full GC; ArrayBuffer stores often need a second one to be released, so only
-    // pay for it when external memory seems to have grown.
-    let externalLeak = process.memoryUsage().external - this.leakExternalBase
-    if (externalLeak > 0) externalLeak = settledExternal(this.gc) - this.leakExternalBase
-    const result = this.survivorLocations(samples, parents, decodeLive, isRunnerFile)
-    // Buffer/ArrayBuffer contents are invisible to the sampler: measured as a whole, after GC.
-    if (externalLeak > 0) result.push({ frames: [], bytes: externalLeak, count: 0, external: true })
-    return result.sort((a, b) => b.bytes - a.bytes)
-  }
-
-  /** Samples still alive after a live-only session's read, grouped by allocating stack. */
-  private survivorLocations(
-    samples: CollectedSamples['samples'],
-    parents: Map<number, ProfileNode>,
-    decode: ReturnType<typeof createSampleDecoder>,
-    isRunnerFile: (file: string) => boolean,
-  ): LeakedLocation[] {
-    const locations = new Map<string, LeakedLocation>()
-    for (const sample of samples) {
-      if (this.settings.isOwnAllocation(sample.node, parents)) continue
-      const frames = leakFrames(sample.node, parents, this.settings.resolveFrame)
-      const allocator = frames.find((frame) => frame.kind !== 'node')
-      // What the runner itself keeps (assertion state, task results) is not the test's leak.
-      if (allocator && isRunnerFile(allocator.file)) continue
-      const key = frames.map((f) => `${f.file}:${f.line}:${f.column}:${f.functionName}`).join('|')
-      const { count } = decode(sample.size)
-      const location = locations.get(key)
-      if (location) {
-        location.bytes += sample.size
-        location.count += count
-      } else {
-        locations.set(key, { frames, bytes: sample.size, count, external: false })
-      }
-    }
-    return [...locations.values()]
-  }
-
-  /**
-   * Precise retention's live window: what the window's test allocated that is still alive now
-   * (the read forces a full GC), by stack. Starts nothing: begin() opens the next window.
-   */
-  private readRetainedSites(): void {
-    const key = this.retainedWindowKey
-    if (!this.retainedSampler || key === undefined) return
-    this.retainedWindowKey = undefined
-    const { samples, parents } = this.retainedSampler.stop()
-    const locations = this.survivorLocations(samples, parents, createSampleDecoder(this.settings.interval), this.isRunnerFile)
-    const sites = locations.sort((a, b) => b.bytes - a.bytes).slice(0, RETAINED_SITES_KEPT)
-    this.retention.setSites(key, sites.map(({ frames, bytes, count }) => ({ frames: frames.slice(0, this.settings.depth), bytes: Math.round(bytes), count: Math.round(count) })))
-  }
-
-  private distribute({ samples, parents, confirmedBoundaries }: CollectedSamples): void {
-    for (const sample of samples) {
-      for (const key of this.gapTests[sample.gap] ?? []) this.accumulators.get(key)?.add(sample, parents)
-    }
-    // Tests whose window runs past a missed boundary lose the samples after it; say so.
-    for (let gap = confirmedBoundaries + 1; gap < this.gapTests.length; gap++) {
-      for (const key of this.gapTests[gap] ?? []) {
-        const accumulator = this.accumulators.get(key)
-        if (accumulator) accumulator.incomplete = true
-      }
-    }
-    this.gapTests = [this.activeKeys()]
-    for (const key of this.accumulators.keys()) if (!this.isActive(key)) this.readKeys.add(key)
+    return this.leakWindow.end(isRunnerFile)
   }
 
   /** The attribution of a finished test; call collect() first. Forgets it. */
   takeAttribution(key: string): Attribution | undefined {
-    const accumulator = this.accumulators.get(key)
-    if (!accumulator || this.isActive(key)) return undefined
-    this.accumulators.delete(key)
-    this.readKeys.delete(key)
-    if (accumulator.capture) this.captures.set(key, accumulator.capture)
-    return accumulator.finish(this.maxSites)
+    return this.attribution.takeAttribution(key)
   }
 
   /** Attributions of every finished test; call collect() first. */
   takeFinishedAttributions(): Map<string, Attribution> {
-    const result = new Map<string, Attribution>()
-    for (const key of [...this.accumulators.keys()]) {
-      const attribution = this.takeAttribution(key)
-      if (attribution) result.set(key, attribution)
-    }
-    return result
+    return this.attribution.takeFinishedAttributions()
   }
 
   /** The capture tree of a test whose attribution was taken. Forgets it. */
   takeCapture(key: string): CaptureBuilder | undefined {
-    const capture = this.captures.get(key)
-    this.captures.delete(key)
-    return capture
-  }
-
-  private forgetAttempt(key: string): void {
-    this.gapTests = this.gapTests.map((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : keys))
-    this.readKeys.delete(key)
-    this.captures.delete(key)
-  }
-
-  private isActive(key: string): boolean {
-    for (const test of this.active) if (test.key === key) return true
-    return false
+    return this.attribution.takeCapture(key)
   }
 
   private activeKeys(): string[] {
     return [...this.active].map((t) => t.key)
   }
-}
-
-/** Whether `candidate` is `test` or one of the tests `test` runs inside. */
-export function isAncestor(candidate: ActiveTest, test: ActiveTest | undefined): boolean {
-  for (let current = test; current; current = current.parent) if (current === candidate) return true
-  return false
-}
-
-/**
- * heapmark's bookkeeping runs inside each test's window (reading heap statistics, resolving frames
- * through source-map libraries). An allocation is heapmark's own when, walking out from it past
- * Node internals and dependencies, the first frame reached is heapmark's. "heapmark anywhere on the
- * stack" would be wrong: the test body itself is called from heapmark's runner and wrappers.
- */
-function createOwnAllocationCheck(): (node: ProfileNode, parents: Map<number, ProfileNode>) => boolean {
-  const verdicts = new Map<ProfileNode, boolean>()
-  return (node, parents) => {
-    let verdict = verdicts.get(node)
-    if (verdict === undefined) {
-      let current: ProfileNode | undefined = node
-      while (current && !isHeapmarkUrl(current.callFrame.url) && !isUserCode(current.callFrame.url)) current = parents.get(current.id)
-      verdict = current !== undefined && isHeapmarkUrl(current.callFrame.url)
-      verdicts.set(node, verdict)
-    }
-    return verdict
-  }
-}
-
-function isUserCode(url: string): boolean {
-  return url !== '' && !url.startsWith('node:') && !url.includes('/node_modules/')
-}
-
-function leakFrames(node: ProfileNode, parents: Map<number, ProfileNode>, resolve: (frame: ProfileCallFrame) => SourceFrame): SourceFrame[] {
-  const frames: SourceFrame[] = []
-  for (let current: ProfileNode | undefined = node; current && frames.length < LEAK_STACK_DEPTH; current = parents.get(current.id)) {
-    if (current.callFrame.url !== '') frames.push(resolve(current.callFrame))
-  }
-  return frames
-}
-
-/**
- * External memory once freed stores are really released. Called right after a profile read (which
- * forced one full GC): ArrayBuffer stores often need a second one.
- */
-function settledExternal(gc: GcFunction): number {
-  gc()
-  return process.memoryUsage().external
 }

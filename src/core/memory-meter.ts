@@ -15,11 +15,26 @@ export interface MemoryReading {
   /** The most the test kept live at once, and how well that is known: see live-peak.ts. */
   livePeakBytes: LivePeak['livePeakBytes']
   livePeakKind: LivePeak['livePeakKind']
+  /** GCs V8 ran during the test, and how many of them were full GCs (mark-compacts). */
+  gcs: number
+  majorGcs: number
+  /**
+   * How much the peak may read high: garbage of earlier tests that those full GCs may have freed
+   * was added back (see ActiveReading), and this is how much of it is not known to be theirs.
+   * 0 when no full GC ran during the test (then the figures are as exact as the settle made them).
+   */
+  uncertaintyBytes: number
 }
 
 interface Level {
   heap: number
   external: number
+}
+
+/** Earlier tests' garbage in a test's baseline, at most: what GCs during the test may free of it. */
+interface Gap extends Level {
+  /** The young part of `heap`: all a scavenge can free of it. */
+  young: number
 }
 
 function currentLevel(): Level {
@@ -28,16 +43,48 @@ function currentLevel(): Level {
 }
 
 /**
- * How much garbage earlier tests may leave before a test starts on a full GC. A GC during the test
- * that frees older garbage would otherwise pull the reading below the real growth (the "baseline
- * trap" in docs/measuring.md). It bounds that error, so it must not exceed the accuracy promise
- * (max(5%, 1 MiB)). A minor GC before every test is free; a full one costs ~1.45x on
- * small tests, so it runs only when the heap grew this much since the last full collection.
+ * Precise policy (opt-in, and for verdicts that compare with history): how much garbage earlier
+ * tests may leave before a test starts on a full GC. It bounds the baseline-trap error, so it must
+ * not exceed the accuracy promise (max(5%, 1 MiB)). The default policy forces no such GC: it
+ * corrects the trap when V8 runs a full GC during a test instead (see ActiveReading).
  */
 export const FULL_GC_THRESHOLD_BYTES = 1024 * 1024
 
-/** Young garbage of earlier tests left in place when the minor GC is skipped (see settle()). */
-export const YOUNG_STALE_LIMIT_BYTES = 512 * 1024
+/**
+ * Default policy: a test that grew the settled heap by this much may have kept it alive, so the
+ * next test starts on a full GC, which measures what the test kept (retained memory, the OOM
+ * journal). Growth under it is garbage or small keeps, which only V8's own full GCs measure.
+ */
+export const KEEPER_GROWTH_BYTES = 1024 * 1024
+
+/**
+ * ArrayBuffer/Buffer stores of earlier tests are often released one GC after the one that found
+ * them dead, so an external level taken right after a full GC may still hold up to this much
+ * garbage (the settle runs a second GC only above it): the correction allows for it. Without it a
+ * test holding a 10 MiB Buffer read 9.0 MiB after one that dropped 1 MiB.
+ */
+export const EXTERNAL_RELEASE_LAG_BYTES = 1024 * 1024
+
+/**
+ * Young garbage of earlier tests left in place when the minor GC is skipped (see settle()). A
+ * scavenge during the test that frees it is corrected like a full GC (see ActiveReading); the
+ * limit only keeps that correction, and its uncertainty, small. At 512 KiB a suite of 1 ms tests
+ * ran a minor GC every ten tests, 5x the scavenges of a plain run.
+ */
+export const YOUNG_STALE_LIMIT_BYTES = 4 * 1024 * 1024
+
+/**
+ * Known marker garbage credited at most: a GC no test saw, between tests, could have taken
+ * some of it, and the reading would add back what is no longer there.
+ */
+const MAX_YOUNG_MARKER_BYTES = 4 * 1024 * 1024
+
+/**
+ * Whether this isolate already had heapmark's first (double) full GC. Per isolate, not per meter:
+ * Jest makes a session per test file in one process, and paid it for every file (15 of the 29
+ * full GCs heapmark added to a 10-file Jest run).
+ */
+let isolateHadFullGc = false
 
 function youngBytes(): number {
   let total = 0
@@ -47,68 +94,133 @@ function youngBytes(): number {
   return total
 }
 
-/** Measures one test at a time in this isolate. Cheap: a minor GC and a GCProfiler per test. */
+export interface SettleRequest {
+  /** heapmark's own young garbage (boundary markers) made since the last settle. */
+  knownYoungGarbage?: number
+  /** Always run the minor GC: for verdicts that must not depend on when a GC happens. */
+  strict?: boolean
+  /** Run a full GC now. */
+  full?: boolean
+  /** Precise policy: a full GC whenever the heap grew FULL_GC_THRESHOLD_BYTES since the last one. */
+  precise?: boolean
+}
+
+/** Measures one test at a time in this isolate. Cheap: a GCProfiler per test, a minor GC now and then. */
 export class MemoryMeter {
-  /** Heap + external right after our last full GC: an upper bound of live memory. NaN: none yet. */
-  private floor = Number.NaN
+  /**
+   * Live memory at a known point (right after our last full GC, or estimated at a test's start
+   * from a full GC V8 ran during the test): later levels minus this bound the garbage a full GC
+   * can free. Undefined: no point yet.
+   */
+  private floor: Level | undefined
+  /** Whether the floor came from a full GC of ours (the precise policy counts its threshold from one). */
+  private floorExact = false
   /**
    * Heap + external after the last settle. `exact` when a full GC had just run, so it is live
-   * memory only; otherwise an upper bound (it may hold up to FULL_GC_THRESHOLD_BYTES of garbage).
+   * memory only; otherwise an upper bound.
    */
   lastLevel: { bytes: number; exact: boolean } = { bytes: 0, exact: false }
+  /** Heap + external after the last settle, known garbage excluded: the next settle measures growth from it. */
+  private settledBytes: number | undefined
+  /** A test ended that grew the heap by KEEPER_GROWTH_BYTES even with a full GC during it. */
+  private keeperPending = false
+  /** Level after the last settle, markers excluded. */
+  private settledLevel: Level | undefined
+  /** What the test before the last full GC kept through it (see settle()). */
+  private recentlyKept: Level = { heap: 0, external: 0 }
+  /** Young memory beyond the markers after the last settle: at most this much young garbage of earlier tests. */
+  private youngGarbage = 0
+  /** Boundary markers made since the young generation was last emptied (known young garbage). */
+  private youngMarkers = 0
+  /** Young generation in use after the last settle; undefined once a GC ran during a test. */
+  private youngAfterSettle: number | undefined
   /** External memory right after our last full GC. NaN: none yet (so no second GC on the first). */
   private externalFloor = Number.NaN
   private readonly gc = getGc()
 
-  /** Brings the heap to a comparable state before a test; returns whether a full GC was needed. */
   /**
-   * Returns how much known garbage (boundary markers) it left in the young generation: see
-   * ActiveReading. `strict` always runs the minor GC: for tests with a limit, whose verdict must
-   * not depend on when a GC happens.
+   * Brings the heap to a comparable state before a test. Returns how much known garbage (boundary
+   * markers) it left in the young generation: see ActiveReading.
    */
-  settle(knownYoungGarbage = 0, strict = false, full = false): number {
+  settle({ knownYoungGarbage = 0, strict = false, full = false, precise = false }: SettleRequest = {}): number {
     // Young garbage of earlier tests, freed by a scavenge during this test, would pull the reading
-    // down by as much: a minor GC (~0.5 ms) removes it. It is skipped (1.5-2% of a 201-test suite)
-    // when the young generation holds little beyond garbage heapmark just made itself (boundary
-    // markers): their size is known exactly, so readings after the test's first GC get it added
-    // back (see ActiveReading), and the rest stays under YOUNG_STALE_LIMIT_BYTES.
-    let leftGarbage = knownYoungGarbage
-    // When a full GC follows anyway (asked for, or no floor yet) it empties the young generation
-    // too: a minor GC first would be wasted (~1-8 ms in a fresh process, which node:test starts
-    // for every test file).
-    const fullGcComing = full || Number.isNaN(this.floor)
-    if (strict || (!fullGcComing && youngBytes() - knownYoungGarbage >= YOUNG_STALE_LIMIT_BYTES)) {
+    // down by as much: a minor GC (~0.5 ms) removes it. It is skipped when the young generation
+    // holds little beyond garbage heapmark just made itself (boundary markers): their size is
+    // known exactly, so readings after the test's first GC get it added back (see ActiveReading),
+    // and the rest stays under YOUNG_STALE_LIMIT_BYTES.
+    // Markers pile up in the young generation until a GC: all of them are known garbage, not
+    // only the two made since the last test (counting those alone ran a minor GC every other test).
+    this.youngMarkers += knownYoungGarbage
+    const young = youngBytes()
+    // Young memory only shrinks in a GC: less than the last settle left plus the new markers means
+    // one ran that no test saw, so which markers are left is unknown.
+    const unseenGc = this.youngAfterSettle !== undefined && young < this.youngAfterSettle + knownYoungGarbage
+    let leftGarbage = this.youngMarkers
+    this.youngGarbage = Math.max(0, young - this.youngMarkers)
+    let level = currentLevel()
+    // Growth of 1 MiB or more since the last settle may be young garbage: a minor GC tells.
+    const grewALot = this.settledBytes !== undefined && this.total(level) - leftGarbage - this.settledBytes >= KEEPER_GROWTH_BYTES
+    if (strict || grewALot || this.floor === undefined || unseenGc || young - this.youngMarkers >= YOUNG_STALE_LIMIT_BYTES || this.youngMarkers > MAX_YOUNG_MARKER_BYTES) {
       this.gc({ type: 'minor' })
+      this.youngMarkers = 0
+      this.youngGarbage = 0
       leftGarbage = 0
+      level = currentLevel()
     }
-    const level = currentLevel()
-    const total = level.heap + level.external
-    // The floor moves only with a full GC of ours, or down when the heap shrank below it (a GC we did
-    // not see): readings between full GCs contain garbage, and a floor taken from them would let
-    // stale garbage pile up past the threshold.
-    // (With no floor yet, NaN makes both comparisons false: the first test starts on a full GC.)
-    this.lastLevel = { bytes: total, exact: false }
-    if (!full && total < this.floor) {
-      this.floor = total
-      return leftGarbage
-    }
-    if (!full && total - this.floor <= FULL_GC_THRESHOLD_BYTES) return leftGarbage
-    this.gc()
-    let after = currentLevel()
-    // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
-    // test's 50 MiB Buffer was freed mid-test and a test holding 200 MiB read 150 MiB.
-    if (after.external - this.externalFloor > FULL_GC_THRESHOLD_BYTES) {
+    if (this.floor === undefined) this.floor = level
+    // A heap below the floor means a full GC we did not see: the floor moves down with it.
+    if (this.total(level) < this.total(this.floor)) this.setFloor(level, false)
+    // The test that just ended may have kept what it grew the heap by: a full GC now measures it
+    // (retained memory, the OOM journal). Such growth is old-generation memory, which V8 would
+    // soon collect anyway. Growth below it is garbage or small keeps, left to V8's own full GCs.
+    const growth = this.settledBytes === undefined ? 0 : this.total(level) - leftGarbage - this.settledBytes
+    const keeper = this.keeperPending || growth >= KEEPER_GROWTH_BYTES
+    this.keeperPending = false
+    const stale = precise && (!this.floorExact || this.total(level) - this.total(this.floor) > FULL_GC_THRESHOLD_BYTES)
+    // A worker's first test starts on a full GC: the worker's start-up garbage (2-3 MiB) would
+    // otherwise sit in the start levels of its first tests, and retained figures measured from
+    // them read that much low.
+    if (full || keeper || stale || !isolateHadFullGc) {
       this.gc()
-      after = currentLevel()
+      // A worker's first full GC leaves ~1 MiB that only the next one frees (objects waiting on
+      // weak callbacks): a retained figure measured from it read 2.2 MiB for a test keeping 3 MiB.
+      if (!isolateHadFullGc) this.gc()
+      isolateHadFullGc = true
+      level = currentLevel()
+      // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
+      // test's 50 MiB Buffer was freed mid-test and a test holding 200 MiB read 150 MiB.
+      if (level.external - this.externalFloor > FULL_GC_THRESHOLD_BYTES) {
+        this.gc()
+        level = currentLevel()
+      }
+      this.externalFloor = level.external
+      // What the ended test grew the heap by and the full GC did not free: the runner may still
+      // hold it (Vitest keeps a finished test's context until the next one starts), and V8 frees
+      // it in a later full GC, during a later test. Counted in that test's gap.
+      this.recentlyKept = this.settledLevel && keeper
+        ? { heap: Math.max(0, level.heap - this.settledLevel.heap), external: Math.max(0, level.external - this.settledLevel.external) }
+        : { heap: 0, external: 0 }
+      this.setFloor(level, true)
+      this.youngMarkers = 0
+      this.youngGarbage = 0
+      leftGarbage = 0
+      this.lastLevel = { bytes: this.total(level), exact: true }
+    } else {
+      this.lastLevel = { bytes: this.total(level), exact: false }
     }
-    this.noteFullGc(after)
-    return 0
+    this.settledBytes = this.total(level) - leftGarbage
+    this.settledLevel = { heap: level.heap - leftGarbage, external: level.external }
+    this.youngAfterSettle = leftGarbage > 0 ? young : youngBytes()
+    return leftGarbage
   }
 
-  private noteFullGc(level: Level): void {
-    this.floor = level.heap + level.external
-    this.externalFloor = level.external
-    this.lastLevel = { bytes: this.floor, exact: true }
+  private total(level: Level): number {
+    return level.heap + level.external
+  }
+
+  private setFloor(level: Level, exact: boolean): void {
+    this.floor = level
+    this.floorExact = exact
   }
 
   /** Stops a reading without using it (a test being re-baselined). */
@@ -117,9 +229,34 @@ export class MemoryMeter {
   }
 
   start(knownGarbage: number): ActiveReading {
-    return new ActiveReading(currentLevel(), knownGarbage)
+    const base = currentLevel()
+    const floor = this.floor ?? base
+    // What a full GC during the test can free of earlier tests' memory: everything above the floor
+    // (heapmark's markers are accounted for separately).
+    const gap: Gap = {
+      heap: Math.max(0, base.heap - floor.heap - knownGarbage) + this.recentlyKept.heap,
+      young: this.youngGarbage,
+      external: Math.max(0, base.external - floor.external) + this.recentlyKept.external + EXTERNAL_RELEASE_LAG_BYTES,
+    }
+    return new ActiveReading(base, knownGarbage, gap)
+  }
+
+  /** A finished reading: V8's full GCs during it tell where live memory stood at its start. */
+  observe(reading: MemoryReading & { liveAtStart?: Level }): void {
+    if (reading.gcs > 0) {
+      // That GC emptied the young generation of the markers made before it.
+      this.youngMarkers = 0
+      this.youngAfterSettle = undefined
+    }
+    if (!reading.liveAtStart) return
+    this.setFloor(reading.liveAtStart, false)
+    // The settled growth the next settle sees has that full GC's freeing in it: judge the test
+    // against the live level at its start instead.
+    if (this.total(currentLevel()) - this.total(reading.liveAtStart) >= KEEPER_GROWTH_BYTES) this.keeperPending = true
   }
 }
+
+const isMajor = (gcType: string) => gcType === 'MarkSweepCompact'
 
 export class ActiveReading {
   private readonly profiler = new v8.GCProfiler()
@@ -129,33 +266,70 @@ export class ActiveReading {
     private readonly base: Level,
     /** heapmark's own young garbage in the baseline, freed by the test's first GC. */
     private readonly knownGarbage: number,
+    /** At most this much of the baseline is earlier tests' garbage a full GC can free. */
+    private readonly gap: Gap,
   ) {
     this.live = new LivePeakReading(base.heap, base.external)
     this.profiler.start()
   }
 
-  stop(): MemoryReading {
+  /**
+   * The baseline trap, detected instead of prevented: the baseline holds earlier tests' garbage,
+   * and a GC during the test that frees it pulls every later reading down by as much. Young
+   * garbage is kept small by the settle's minor GC; old garbage only goes in a full GC, which V8
+   * rarely runs. When it does, what it freed (at most the gap above the floor) is added back to
+   * the readings after it, and reported as the reading's uncertainty: the truth lies between the
+   * reading and the reading minus it. External memory is freed by any GC, so it is treated so at
+   * every GC.
+   */
+  stop(): MemoryReading & { liveAtStart?: Level } {
     const end = currentLevel()
     const gcs = this.profiler.stop()?.statistics ?? []
     const base = this.base
     // heapmark's own young garbage (markers) was in the baseline; the test's first GC freed it, so
     // every later reading is low by exactly that much.
     const restored = gcs.length > 0 ? this.knownGarbage : 0
-    let peak = end.heap + end.external + restored - base.heap - base.external
-    let heapPeak = end.heap + restored - base.heap
-    let externalPeak = end.external - base.external
+    let heapGapLeft = this.gap.heap
+    let youngGapLeft = this.gap.young
+    let externalGapLeft = this.gap.external
+    let heapAddedBack = 0
+    let externalAddedBack = 0
+    let majorGcs = 0
+    let heapPeak = 0
+    let externalPeak = 0
+    let peak = 0
     let heapFreed = 0
     let externalFreed = 0
     gcs.forEach((gc, index) => {
       const before = gc.beforeGC.heapStatistics
       const after = gc.afterGC.heapStatistics
-      const beforeHeap = before.usedHeapSize + (index > 0 ? restored : 0)
+      const beforeHeap = before.usedHeapSize + (index > 0 ? restored : 0) + heapAddedBack
+      const beforeExternal = before.externalMemory + externalAddedBack
       heapPeak = Math.max(heapPeak, beforeHeap - base.heap)
-      externalPeak = Math.max(externalPeak, before.externalMemory - base.external)
-      peak = Math.max(peak, beforeHeap + before.externalMemory - base.heap - base.external)
-      heapFreed += Math.max(0, before.usedHeapSize - after.usedHeapSize)
-      externalFreed += Math.max(0, before.externalMemory - after.externalMemory)
+      externalPeak = Math.max(externalPeak, beforeExternal - base.external)
+      peak = Math.max(peak, beforeHeap + beforeExternal - base.heap - base.external)
+      const heapFreedHere = Math.max(0, before.usedHeapSize - after.usedHeapSize)
+      const externalFreedHere = Math.max(0, before.externalMemory - after.externalMemory)
+      heapFreed += heapFreedHere
+      externalFreed += externalFreedHere
+      // The markers freed by the first GC are restored above; the rest may be earlier tests' garbage.
+      const unknownFreed = Math.max(0, heapFreedHere - (index === 0 ? this.knownGarbage : 0))
+      const major = isMajor(gc.gcType)
+      if (major) majorGcs++
+      const share = Math.min(unknownFreed, major ? heapGapLeft : Math.min(youngGapLeft, heapGapLeft))
+      heapGapLeft -= share
+      youngGapLeft = Math.max(0, youngGapLeft - share)
+      heapAddedBack += share
+      const externalShare = Math.min(externalFreedHere, externalGapLeft)
+      externalGapLeft -= externalShare
+      externalAddedBack += externalShare
     })
+    const endHeap = end.heap + restored + heapAddedBack
+    const endExternal = end.external + externalAddedBack
+    heapPeak = Math.max(heapPeak, endHeap - base.heap)
+    externalPeak = Math.max(externalPeak, endExternal - base.external)
+    peak = Math.max(peak, endHeap + endExternal - base.heap - base.external)
+    const uncertaintyBytes = heapAddedBack + externalAddedBack
     return {
       ...this.live.finish(gcs, end, Math.max(0, peak), this.knownGarbage),
       peakBytes: Math.max(0, peak),
@@ -164,6 +338,11 @@ export class ActiveReading {
       // The markers' garbage is in the baseline and, once collected, in what GCs freed: it cancels out.
       heapAllocatedBytes: Math.max(0, end.heap - base.heap + heapFreed),
       externalAllocatedBytes: Math.max(0, end.external - base.external + externalFreed),
+      gcs: gcs.length,
+      majorGcs,
+      uncertaintyBytes,
+      // A full GC during the test: live memory at its start was the baseline minus what was added back.
+      ...(majorGcs > 0 ? { liveAtStart: { heap: base.heap - heapAddedBack - this.knownGarbage, external: base.external - externalAddedBack } } : {}),
     }
   }
 }

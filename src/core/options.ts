@@ -42,6 +42,11 @@ export interface HeapmarkOptions {
   limit?: string | number | null
   /** Precise live peaks: a small young generation in test workers, at a cost. */
   livePeak?: boolean
+  /**
+   * Settle the heap with a full GC before a test whenever earlier tests may have left 1 MiB of
+   * garbage, as heapmark did before 0.2: every peak exact without correction, at 1.2-2x the CPU.
+   */
+  precise?: boolean
 }
 
 export interface ResolvedHeapmarkOptions {
@@ -62,6 +67,7 @@ export interface ResolvedHeapmarkOptions {
   /** The run's default limit; undefined when none was set (or it was set to "off"). */
   limit: DefaultLimit | undefined
   livePeak: boolean
+  precise: boolean
 }
 
 /** The run-wide default limit, with where it was set (failure messages name it). */
@@ -149,6 +155,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: 'livePeak', env: 'HEAPMARK_LIVE_PEAK', flag: 'live-peak', type: 'boolean', default: false,
     description: 'Measure each test\'s live peak precisely (a 1 MiB young generation in test workers, so little garbage hides in readings; slower).',
+  },
+  {
+    key: 'precise', env: 'HEAPMARK_PRECISE', flag: 'precise', type: 'boolean', default: false,
+    description: 'Prevent the baseline trap with a full GC before a test whenever 1 MiB of garbage may have piled up, instead of correcting it (every peak exact; 1.2-2x the CPU of a plain run).',
   },
 ]
 

@@ -1,5 +1,5 @@
 import { isNotSampled, type AttributionOutcome } from './attribution.js'
-import type { MemoryLimit, TestMeasurement } from './measurer.js'
+import type { MemoryLimit, TestMeasurement } from './test-measurement.js'
 import type { WorkerThreadsUsage } from './worker-threads.js'
 import type { LeakCheck } from './leaks.js'
 import type { IncreaseCheck } from './increase.js'
@@ -21,6 +21,8 @@ export interface TestRecord {
    */
   livePeakBytes?: number
   livePeakKind?: LivePeakKind
+  /** The peak may read high by up to this much (a full GC ran during the test); see TestMemoryResult. */
+  peakUncertaintyBytes?: number
   allocatedBytes: number
   overlapping: number
   durationMs: number
@@ -66,6 +68,7 @@ export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit, 
     externalPeakBytes: reading.externalPeakBytes,
     livePeakBytes: reading.livePeakBytes,
     livePeakKind: reading.livePeakKind,
+    ...(reading.uncertaintyBytes > 0 ? { peakUncertaintyBytes: reading.uncertaintyBytes } : {}),
     // Exact for the JS heap and external memory (growth plus what GCs freed meanwhile), unlike the sampled sum.
     allocatedBytes: reading.heapAllocatedBytes + reading.externalAllocatedBytes,
     overlapping: measurement.overlapping,
@@ -91,6 +94,7 @@ export function buildTestResult(
     heapPeakBytes: record.heapPeakBytes,
     externalPeakBytes: record.externalPeakBytes,
     ...(record.livePeakBytes !== undefined && record.livePeakKind !== undefined ? { livePeakBytes: record.livePeakBytes, livePeakKind: record.livePeakKind } : {}),
+    ...(record.peakUncertaintyBytes ? { peakUncertaintyBytes: record.peakUncertaintyBytes } : {}),
     totalBytes: record.allocatedBytes,
     allocationCount: attribution?.allocationCount ?? 0,
     sampled: attribution !== undefined,

@@ -3,7 +3,8 @@ import { createCapture } from './capture/create.js'
 import { captureFileName, writeCapture } from './capture/writer.js'
 import type { PositionMapper } from './frames.js'
 import { checkMemoryLimit } from './limits.js'
-import { TestMeasurer, isAncestor, type ActiveTest } from './measurer.js'
+import { TestMeasurer } from './measurer.js'
+import { isAncestor, type ActiveTest } from './test-measurement.js'
 import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../errors.js'
@@ -38,6 +39,8 @@ export interface WorkerSessionSettings {
   preciseRetention: boolean
   /** Precise live peaks (the worker's young generation must be small: see live-peak.ts). */
   livePeak: boolean
+  /** The precise settle before every test (also on with --fail-on-increase, whose verdict compares peaks). */
+  precise: boolean
   /** Where the worker keeps its journal (see journal.ts); none: no journal. */
   journalDir: string | undefined
   /** Set with --fail-on-increase: judge each passing test against its history. */
@@ -63,6 +66,7 @@ export function workerSessionSettings(
     runner,
     preciseRetention: options.preciseRetention,
     livePeak: options.livePeak,
+    precise: options.precise || options.failOnIncrease,
     journalDir,
     failOnIncrease: options.failOnIncrease
       ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
@@ -127,6 +131,7 @@ export class WorkerSession {
       sampling: !this.heapProf,
       preciseRetention: options.settings.preciseRetention,
       livePeak: options.settings.livePeak,
+      precise: options.settings.precise,
       isRunnerFile: options.isRunnerFile,
     })
     this.measurer = measurer
@@ -154,13 +159,15 @@ export class WorkerSession {
     if (identity) {
       const fileLimit = this.defaultLimits.forFile(identity.file)
       this.fileLimits.set(active, fileLimit)
-      // The same strict start limitMemory gives its test, so the verdict does not flip on young
-      // garbage a GC frees mid-test (a minor GC, ~0.5 ms, only for tests that have a limit).
-      if (fileLimit.limit) this.measurer.rebaseline(active)
+      // A strict start (a minor GC, ~0.5 ms, only for tests that have a limit), so the verdict does
+      // not flip on young garbage a GC frees mid-test. Not the full GC limitMemory's start runs:
+      // a default limit applies to every test, and a full GC per test is the 1.2-2x heapmark's
+      // default mode avoids; old garbage a mark-compact frees is corrected (peakUncertaintyBytes).
+      if (fileLimit.limit) this.measurer.rebaseline(active, { full: false })
     }
     if (this.journal) {
       const closed = this.measurer.closedRetention
-      if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
+      if (closed) this.journal.hold({ retained: closed.key, bytes: closed.retention.retainedBytes })
       this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
     }
     this.running.add(active)
@@ -180,7 +187,7 @@ export class WorkerSession {
       record.limit.exceeded = false
       record.limit.notJudged = 'concurrent'
     }
-    this.journal?.write({ end: active.key, peak: record.peakBytes })
+    this.journal?.hold({ end: active.key, peak: record.peakBytes })
     return record
   }
 
@@ -256,6 +263,7 @@ export class WorkerSession {
     const retention = this.measurer.takeFileRetention()
     const closed = this.measurer.closedRetention
     if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
+    else this.journal?.flush()
     const testList = [...tests]
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, testList, attributions)
     const outcomes: Record<string, AttributionOutcome> = { ...attributions }

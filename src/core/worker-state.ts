@@ -1,4 +1,4 @@
-import type { ActiveTest, LeakedLocation } from './measurer.js'
+import type { ActiveTest, LeakedLocation } from './test-measurement.js'
 
 /** Lets a leak wrapper inside a test body open and close a leak window on the runner's measurer. */
 export interface LeakProbe {

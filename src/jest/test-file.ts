@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Circus } from '@jest/types'
 import { sendResults } from '../core/result-channel.js'
-import type { ActiveTest } from '../core/measurer.js'
+import type { ActiveTest } from '../core/test-measurement.js'
 import type { TestState } from '../core/report/model.js'
 import type { TestRecord } from '../core/test-result.js'
 import type { TestIdentity } from '../core/worker-session.js'

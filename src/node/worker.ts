@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { ActiveTest } from '../core/measurer.js'
+import type { ActiveTest } from '../core/test-measurement.js'
 import { joinResultChannel, sendResults } from '../core/result-channel.js'
 import type { StreamedBatch, StreamedRunSettings } from '../core/report/streamed-results.js'
 import type { TestState } from '../core/report/model.js'

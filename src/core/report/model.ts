@@ -149,6 +149,12 @@ export interface TestMemoryResult {
    * "unknown": no GC ran during the test: livePeakBytes is the used peak, an upper bound.
    */
   livePeakKind?: 'lower-bound' | 'estimate' | 'unknown'
+  /**
+   * Set when V8 ran a full GC during the test (default mode): earlier tests' garbage it may have
+   * freed was added back to the readings after it, so the peak may read high by up to this much
+   * (the truth is between peakBytes minus this and peakBytes). Absent: no such correction.
+   */
+  peakUncertaintyBytes?: number
   /** Estimated bytes allocated during the test (sampled JS heap allocations + external growth). */
   totalBytes: number
   /** Estimated number of allocations (sampled; scaled to an estimate of the true count). */

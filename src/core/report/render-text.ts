@@ -63,7 +63,8 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
   const parts = test.browser
     ? `${test.browser} page: JS heap ${formatSize(test.heapPeakBytes)}, ArrayBuffer backing stores ${formatSize(test.externalPeakBytes)}`
     : `heap ${formatSize(test.heapPeakBytes)}, external ${formatSize(test.externalPeakBytes)}${renderWorkerThreads(test)}`
-  lines.push(`${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ${c.dim(`(${parts})`)}`)
+  const uncertainty = test.peakUncertaintyBytes ? `; may read up to ${formatSize(test.peakUncertaintyBytes)} high: V8 ran a full GC during the test` : ''
+  lines.push(`${INDENT}Peak memory: ${c.bold(formatSize(test.peakBytes))} ${c.dim(`(${parts})${uncertainty}`)}`)
   const live = renderLivePeak(test, c)
   if (live) lines.push(`${INDENT}${live}`)
   if (test.limit) lines.push(`${INDENT}${renderLimit(test, c)}`)
