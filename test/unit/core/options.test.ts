@@ -24,6 +24,7 @@ const DEFAULTS = {
   preciseRetention: false,
   limit: undefined,
   livePeak: false,
+  precise: false,
 }
 
 describe('resolveOptions', () => {
@@ -34,11 +35,11 @@ describe('resolveOptions', () => {
   it('takes config values', () => {
     const config: HeapmarkOptions = {
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: '4 KiB',
-      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: '2 MB', historyPath: 'h.json', preciseRetention: true, livePeak: true,
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: '2 MB', historyPath: 'h.json', preciseRetention: true, livePeak: true, precise: true,
     }
     expect(resolveOptions(config, {})).toEqual({
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: 4096,
-      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, historyPath: 'h.json', preciseRetention: true, livePeak: true,
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, historyPath: 'h.json', preciseRetention: true, livePeak: true, precise: true,
     })
   })
 
@@ -57,10 +58,11 @@ describe('resolveOptions', () => {
       HEAPMARK_HISTORY: 'ci/history.json',
       HEAPMARK_PRECISE_RETENTION: 'true',
       HEAPMARK_LIVE_PEAK: '1',
+      HEAPMARK_PRECISE: 'yes',
     }
     expect(resolveOptions(undefined, env)).toEqual({
       enabled: true, mostAllocations: 10, stacks: 4, hideSummary: true, json: 'report.json', samplingInterval: 8192,
-      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', historyPath: 'ci/history.json', preciseRetention: true, livePeak: true,
+      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', historyPath: 'ci/history.json', preciseRetention: true, livePeak: true, precise: true,
     })
   })
 
@@ -128,7 +130,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
       expect.objectContaining({
         code: 'HEAPMARK_UNKNOWN_OPTION',
-        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath, preciseRetention, limit, livePeak',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath, preciseRetention, limit, livePeak, precise',
       }),
     )
     expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
@@ -147,7 +149,7 @@ describe('optionsToEnv', () => {
   })
 
   it('round-trips through resolveOptions', () => {
-    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, historyPath: 'h.json', preciseRetention: false, livePeak: true }
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, historyPath: 'h.json', preciseRetention: false, livePeak: true, precise: true }
     expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
   })
 
@@ -180,6 +182,7 @@ describe('CLI flags', () => {
       'history-path': { type: 'string' },
       'precise-retention': { type: 'boolean' },
       'live-peak': { type: 'boolean' },
+      precise: { type: 'boolean' },
     })
     expect(Object.keys(flags)).toHaveLength(OPTION_SPECS.filter((spec) => spec.flag !== null).length)
   })
