@@ -150,7 +150,7 @@ export class WorkerSession {
     this.running.delete(active)
     this.publishRunning()
     const record = toTestRecord(this.measurer.end(active), active.limit, active.leakCheck)
-    this.journal?.write({ end: active.key, peak: record.peakBytes })
+    this.journal?.write({ end: active.key, peak: record.peakBytes, record })
     return record
   }
 

@@ -10,6 +10,7 @@ import type { Command } from '../main.js'
 import { RUN_MARKER_ENV } from '../../core/run-marker.js'
 import { missingAdapterHint } from '../setup-hint.js'
 import { prepareNodeTestRun } from '../node-test.js'
+import { prepareRunnerJournals } from '../runner-journals.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
@@ -66,14 +67,17 @@ export const runCommand: Command = {
     // Find the project's own runner binary first, as npm scripts do.
     env.PATH = [path.resolve('node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter)
     try {
+      const journals = prepareRunnerJournals(env)
       // node:test has no config to add heapmark to: the wrapper loads it and reports the run.
       const nodeTest = prepareNodeTestRun(command, env)
-      const code = await spawnInherited(command[0]!, nodeTest?.args ?? command.slice(1), env)
+      const { code, interrupted } = await spawnInherited(command[0]!, nodeTest?.args ?? command.slice(1), env)
       await nodeTest?.finish()
       if (!existsSync(marker)) {
         console.error(missingAdapterHint(command))
         return code === 0 ? 1 : code
       }
+      // The runner died before its report (e.g. Vitest's threads pool on an out-of-memory worker).
+      await journals.finish(interrupted)
       return code
     } finally {
       rmSync(markerDir, { recursive: true, force: true })
@@ -81,10 +85,15 @@ export const runCommand: Command = {
   },
 }
 
-function spawnInherited(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** `interrupted`: this process passed on a SIGINT/SIGTERM (the user stopped the run). */
+function spawnInherited(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; interrupted: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: 'inherit', env })
-    const forward = (signal: NodeJS.Signals) => child.kill(signal)
+    let interrupted = false
+    const forward = (signal: NodeJS.Signals) => {
+      interrupted = true
+      child.kill(signal)
+    }
     process.on('SIGINT', forward)
     process.on('SIGTERM', forward)
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -97,7 +106,7 @@ function spawnInherited(file: string, args: string[], env: NodeJS.ProcessEnv): P
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward)
       process.off('SIGTERM', forward)
-      resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1))
+      resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), interrupted })
     })
   })
 }
