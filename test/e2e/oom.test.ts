@@ -114,7 +114,7 @@ describe(`other deaths in the threads pool (${matrix.name})`, () => {
     }, ['run', '--json', 'report.json', '--', 'vitest', 'run', '--reporter=default'], { command: 'heapmark' })
     // SIGKILL reaches the whole process: the runner's failure code is 128 + 9.
     expect(run.exitCode, run.output).toBe(137)
-    expect(run.output).toMatch(/heapmark: a test worker died \(worker \d+\/\d+, heap limit [\d.]+ MiB\) while running killed\.test\.ts > killed\./)
+    expect(run.output).toMatch(/heapmark: a test worker died \(worker \d+\/\d+, heap limit [\d.]+ \w+\) while running killed\.test\.ts > killed\./)
     expect(run.output).toMatch(/\+[56]\.\d MiB {2}killed\.test\.ts > keeps 6\n/)
     const report = readReport(run)
     expect(report.test('healthy').peakBytes).toBeGreaterThan(2.8 * MiB)
