@@ -4,6 +4,7 @@ import path from 'node:path'
 import v8 from 'node:v8'
 import { threadId } from 'node:worker_threads'
 import type { ResolvedHeapmarkOptions } from './options.js'
+import type { NearLimitSite } from './report/model.js'
 import type { TestRecord } from './test-result.js'
 
 /**
@@ -25,6 +26,8 @@ export type JournalEntry =
   /** `record`: the test's whole record, so a report can be made without the runner (see journal-report.ts). */
   | { end: string; peak: number; record?: TestRecord }
   | { retained: string; bytes: number }
+  /** Written once, near the heap limit (near-limit-sites.ts); `nearLimit`: the running test's id, or ''. */
+  | { nearLimit: string; live: number; sites: NearLimitSite[] }
 
 export class JournalWriter {
   private fd: number | undefined

@@ -14,6 +14,7 @@ import type { ResolvedHeapmarkOptions } from './options.js'
 import type { FileRetention } from './retention.js'
 import { JournalWriter } from './journal.js'
 import { usesNodeHeapProf } from './node-flags.js'
+import { watchNearHeapLimit, type NearLimitWatch } from './near-limit-sites.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -91,6 +92,7 @@ export class WorkerSession {
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
   private readonly journal: JournalWriter | undefined
+  private readonly nearLimit: NearLimitWatch | undefined
   /** --fail-on-increase's baselines for the current file. */
   private history: History | undefined
   /** Tests whose body is running. */
@@ -114,6 +116,16 @@ export class WorkerSession {
       isRunnerFile: options.isRunnerFile,
     })
     this.measurer = measurer
+    // Near the heap limit, one profile read names what fills it (only with a sampler to read).
+    if (this.journal && !measurer.samplingUnavailable && !usesNodeHeapProf() && !options.settings.preciseRetention) {
+      this.nearLimit = watchNearHeapLimit({
+        journal: this.journal,
+        rootDir: options.settings.rootDir,
+        ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
+        loadSourceMaps: this.loadSourceMaps,
+        runningTest: () => getWorkerState().current?.key,
+      })
+    }
     const state = getWorkerState()
     // Limit wrappers anywhere in this worker (hooks included) must know heapmark measures, so
     // misuse outside a test body is reported, not ignored.
@@ -139,6 +151,7 @@ export class WorkerSession {
       const closed = this.measurer.closedRetention
       if (closed) this.journal.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
       this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
+      this.nearLimit?.testStarting()
     }
     this.running.add(active)
     this.publishRunning()

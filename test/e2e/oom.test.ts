@@ -34,7 +34,7 @@ test('keeps 48', () => { registry.push(block(48)) })
 test('keeps 40', () => { registry.push(block(40)) })
 test('grows until it dies', () => {
   ${waitForOtherFile}
-  for (let i = 0; i < 200; i++) registry.push(block(8))
+  for (let i = 0; i < 800; i++) registry.push(block(2))
 })
 test('never runs', () => {})
 `
@@ -59,8 +59,11 @@ function vitestFiles(pool: string): Record<string, string> {
   }
 }
 
+/** The 1-based line where block() starts in a fixture's source: V8 names a sampled allocation by its function's start. */
+const blockLine = (source: string) => source.split('\n').findIndex((line) => line.startsWith('const block')) + 1
+
 /** What every shape must say, in the printed report and the JSON one. */
-function expectCulpritNamed(run: FixtureRun, prefix = ''): void {
+function expectCulpritNamed(run: FixtureRun, blockLine: number, prefix = ''): void {
   expect(run.exitCode, run.output).not.toBe(0)
   expect(run.output).toMatch(new RegExp(`heapmark: a test worker died \\(worker [\\d/]+, heap limit [\\d.]+ MiB\\) while running ${prefix}suite\\.test\\.[tj]s > grows until it dies\\.`))
   expect(run.output).toMatch(/Tests in this worker that left the most memory alive \(look here first\):\n +\+4[7-9]\.\d MiB {2}\S*suite\.test\.[tj]s > keeps 48\n +\+(39|40|41)\.\d MiB {2}\S*suite\.test\.[tj]s > keeps 40\n/)
@@ -70,6 +73,14 @@ function expectCulpritNamed(run: FixtureRun, prefix = ''): void {
   expect(died).toHaveLength(1)
   const peaks = new Map(died[0]!.tests.map((t) => [t.name.replace(/^.*suite/, 'suite'), t.peakBytes]))
   expect(peaks.get('suite.test.ts > keeps 48') ?? peaks.get('suite.test.js > keeps 48')).toBeGreaterThan(47 * MiB)
+  // Near the limit, the site that filled the heap: the suite's block(), read while the worker was alive.
+  expect(run.output).toMatch(/What filled the heap, read near its limit \((1[5-9]\d|2[0-3]\d)\.\d MiB used, during \S*suite\.test\.[tj]s > grows until it dies\): .*\n +- block at \S*suite\.test\.[tj]s:\d+ -> \d+\.\d MiB\n/)
+  const site = died[0]!.nearLimit!.sites[0]!
+  expect(site).toMatchObject({ functionName: 'block', line: blockLine })
+  expect(site.file).toMatch(/suite\.test\.[tj]s$/)
+  // At least what the two retainers keep (88 MiB), at most the whole heap limit.
+  expect(site.bytes).toBeGreaterThan(88 * MiB)
+  expect(site.bytes).toBeLessThan(died[0]!.heapLimitBytes)
   // The other file's test is in the report, with its peak.
   expect(report.test('other file').peakBytes).toBeGreaterThan(2.8 * MiB)
 }
@@ -78,7 +89,7 @@ describe(`the OOM culprit in every pool (${matrix.name})`, () => {
   for (const pool of ['forks', 'vmForks', 'threads', 'vmThreads']) {
     test(`Vitest ${pool}: heapmark run names the dying test and the retainers, and reports the other file`, async () => {
       const run = await runFixture(vitestFiles(pool), ['run', '--json', 'report.json', '--', 'vitest', 'run', '--reporter=default'], { command: 'heapmark', env: HEAP })
-      expectCulpritNamed(run)
+      expectCulpritNamed(run, blockLine(suite(VITEST)))
       if (pool.endsWith('hreads')) {
         // Vitest's main process itself died: the report comes from the journals, with the runner's failure code.
         expect(run.output).toContain('Error: Worker exited unexpectedly')
@@ -151,7 +162,7 @@ describe(`the OOM culprit in Jest and node:test (${matrix.name})`, () => {
   for (const inBand of [false, true]) {
     test(`Jest ${inBand ? '--runInBand' : 'workers'}: heapmark run names the dying test and the retainers, and reports the other file`, async () => {
       const run = await runJestFixture(jestFiles, ['run', '--', 'jest', inBand ? '--runInBand' : '--maxWorkers=2'], { command: 'heapmark', env: HEAP })
-      expectCulpritNamed(run)
+      expectCulpritNamed(run, blockLine(suite(JEST)))
       expect(run.output.includes("this report comes from its workers' journals")).toBe(inBand)
     })
   }
@@ -164,6 +175,6 @@ describe(`the OOM culprit in Jest and node:test (${matrix.name})`, () => {
       ['run', '--json', 'report.json', '--', 'node', '--test', 'a-other.test.js', 'suite.test.js'],
       { command: 'heapmark', env: HEAP },
     )
-    expectCulpritNamed(run)
+    expectCulpritNamed(run, blockLine(suite(NODE)))
   })
 })

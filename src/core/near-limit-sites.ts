@@ -1,0 +1,177 @@
+import v8 from 'node:v8'
+import { isMainThread, threadId, Worker } from 'node:worker_threads'
+import { createFrameResolver, type PositionMapper } from './frames.js'
+import type { JournalWriter } from './journal.js'
+import type { ProfileCallFrame } from './heap-sampler.js'
+import { NEAR_HEAP_LIMIT_SHARE } from './report/crashes.js'
+import type { NearLimitSite } from './report/model.js'
+
+/**
+ * Near the heap limit, the sites that fill it. A worker that runs out of memory usually dies in
+ * the middle of synchronous code, where nothing of its own can run: so a small watcher thread
+ * reads the worker's heap usage through the inspector every 10 ms (V8 answers through an interrupt,
+ * even in a busy loop) and, the first time it crosses the threshold, spends ONE read of the
+ * worker's sampling profile (the one heapmark's measurer keeps running) while the worker is still
+ * alive. It sums the profile by allocation site and hands the top sites back to the worker (an
+ * inspector evaluate, also run through an interrupt), which maps them to source and writes them
+ * to its journal, so the culprit section says what filled the heap. At most once per worker.
+ *
+ * What the read covers: allocations sampled since heapmark last read the profile (usually the
+ * start of the current test file), freed ones included (the measurer's session counts garbage
+ * too); what earlier files left alive is not in it (their retainers are named by test instead).
+ */
+
+export interface NearLimitWatchOptions {
+  journal: JournalWriter
+  rootDir: string
+  mapPosition?: PositionMapper
+  /** Loads what mapPosition needs: started at once, since the read comes when nothing async can run. */
+  loadSourceMaps?: () => Promise<void>
+  /** The key of the test running now, if one is. */
+  runningTest: () => string | undefined
+}
+
+const HOOK = Symbol.for('heapmark.near-limit')
+const WATCHING = Symbol.for('heapmark.near-limit-watching')
+const POLL_MS = 10
+const SITES_KEPT = 5
+const MIN_SITE_BYTES = 1024 * 1024
+/** Leaf nodes sent back to the worker, each with this many frames of its stack. */
+const NODES_SENT = 40
+const FRAMES_SENT = 12
+/**
+ * V8's heap limit counts the young generation (up to 48 MiB on 64-bit), which the old generation
+ * cannot use: with --max-old-space-size=192 the limit is 240 MiB and the worker dies near 195 MiB
+ * used. The threshold is NEAR_HEAP_LIMIT_SHARE of what the old generation may hold: crossed late,
+ * the read would often come too late (near the limit, V8's back-to-back full GCs leave the
+ * watcher a reading only every few MiB).
+ */
+const YOUNG_GENERATION_BYTES = 48 * 1024 * 1024
+
+export function nearLimitThreshold(heapLimit: number): number {
+  return NEAR_HEAP_LIMIT_SHARE * Math.max(heapLimit - YOUNG_GENERATION_BYTES, heapLimit / 2)
+}
+
+export interface NearLimitWatch {
+  /**
+   * Call as each test starts: keeps the source maps ready (for runners that know a file's maps only
+   * once it runs, as Jest does), since the read itself comes when nothing async can run.
+   */
+  testStarting(): void
+}
+
+/** Starts the watcher for this worker (this process's main thread or a worker thread). Never throws. */
+export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWatch {
+  const prepareMaps = () => void options.loadSourceMaps?.().catch(() => undefined)
+  const watch = { testStarting: prepareMaps }
+  const store = process as unknown as Record<symbol, unknown>
+  const resolve = createFrameResolver({ rootDir: options.rootDir, ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}) })
+  // Kept on `process`, which Vitest's vm pools share with the test context, so the watcher's
+  // evaluate (in the worker's main context) finds it.
+  store[HOOK] = (live: number, nodes: Array<{ bytes: number; frames: ProfileCallFrame[] }>) => {
+    const sites = new Map<string, NearLimitSite>()
+    for (const node of nodes) {
+      const frames = node.frames.map(resolve)
+      // The first frame of the user's code (leaf first): what their code allocated, through whatever library.
+      const frame = frames.find((f) => f.kind === 'user') ?? frames[0]
+      if (!frame) continue
+      const key = `${frame.functionName}\0${frame.file}\0${frame.line}`
+      const site = sites.get(key) ?? { functionName: frame.functionName, file: frame.file, line: frame.line, bytes: 0 }
+      site.bytes += node.bytes
+      sites.set(key, site)
+    }
+    // Sites too small to matter next to a full heap are noise (the runner's own bookkeeping).
+    const top = [...sites.values()].filter((site) => site.bytes >= Math.max(MIN_SITE_BYTES, live / 100)).sort((a, b) => b.bytes - a.bytes).slice(0, SITES_KEPT)
+    options.journal.write({ nearLimit: options.runningTest() ?? '', live, sites: top })
+  }
+  prepareMaps()
+  // One watcher per isolate: a later session in the same worker (a runner that makes one per
+  // file, watch-mode reruns) only replaces the hook above, so the read maps with its source maps.
+  const watching = (store[WATCHING] ??= new Set<number>()) as Set<number>
+  if (watching.has(threadId)) return watch
+  watching.add(threadId)
+  try {
+    const heapLimit = v8.getHeapStatistics().heap_size_limit
+    const watcher = new Worker(WATCHER_SOURCE, {
+      eval: true,
+      workerData: { threadId: isMainThread ? 0 : threadId, threshold: nearLimitThreshold(heapLimit), pollMs: POLL_MS, nodes: NODES_SENT, frames: FRAMES_SENT },
+      // Its own output must not mix with the tests'; it writes nothing anyway.
+      stdout: true,
+      stderr: true,
+    })
+    watcher.unref()
+    watcher.on('error', () => undefined)
+  } catch {
+    // No watcher (e.g. workers forbidden): the journal still names tests, just not sites.
+  }
+  return watch
+}
+
+/**
+ * The watcher thread (CommonJS, evaluated: no file to resolve next to a bundle). It talks to the
+ * worker through a session on the process's main thread: directly when the worker is the main
+ * thread (forks, Jest, node:test), else through the NodeWorker domain, attached to the worker
+ * thread by its thread id (threads pools). Any failure ends it quietly.
+ */
+const WATCHER_SOURCE = `
+const { workerData } = require('node:worker_threads')
+const inspector = require('node:inspector')
+const { threadId, threshold, pollMs, nodes: nodesSent, frames: framesSent } = workerData
+const session = new inspector.Session()
+session.connectToMainThread()
+const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))))
+let send = post
+async function attach() {
+  if (threadId === 0) return
+  const pending = new Map()
+  let nextId = 1
+  let sessionId
+  const attached = new Promise((resolve) => {
+    session.on('NodeWorker.attachedToWorker', ({ params }) => {
+      // workerId is the inspector's own counter; the title starts with "[worker <threadId>]".
+      if (params.workerInfo.title.startsWith('[worker ' + threadId + ']')) { sessionId = params.sessionId; resolve() }
+    })
+  })
+  session.on('NodeWorker.receivedMessageFromWorker', ({ params }) => {
+    if (params.sessionId !== sessionId) return
+    const message = JSON.parse(params.message)
+    const callback = pending.get(message.id)
+    if (!callback) return
+    pending.delete(message.id)
+    message.error ? callback.reject(new Error(message.error.message)) : callback.resolve(message.result)
+  })
+  await post('NodeWorker.enable', { waitForDebuggerOnStart: false })
+  await attached
+  send = (method, params) => new Promise((resolve, reject) => {
+    const id = nextId++
+    pending.set(id, { resolve, reject })
+    post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject)
+  })
+}
+function topNodes(profile) {
+  const found = []
+  const walk = (node, stack) => {
+    const frames = [node.callFrame, ...stack].slice(0, framesSent)
+    if (node.selfSize > 0 && !/^heapmarkBoundary/.test(node.callFrame.functionName)) found.push({ bytes: node.selfSize, frames })
+    for (const child of node.children) walk(child, frames)
+  }
+  walk(profile.head, [])
+  return found.sort((a, b) => b.bytes - a.bytes).slice(0, nodesSent)
+}
+async function poll() {
+  const { usedSize } = await send('Runtime.getHeapUsage')
+  if (usedSize < threshold) return false
+  const { profile } = await send('HeapProfiler.getSamplingProfile')
+  const expression = 'process[Symbol.for("heapmark.near-limit")](' + usedSize + ', ' + JSON.stringify(topNodes(profile)) + ')'
+  await send('Runtime.evaluate', { expression })
+  return true
+}
+attach().then(() => {
+  let busy = false
+  const timer = setInterval(() => {
+    if (busy) return
+    busy = true
+    poll().then((done) => { busy = false; if (done) { clearInterval(timer); session.disconnect() } }, () => { clearInterval(timer); session.disconnect() })
+  }, pollMs)
+}, () => session.disconnect())
+`
