@@ -27,7 +27,7 @@ export type JournalEntry =
   | { end: string; peak: number; record?: TestRecord }
   | { retained: string; bytes: number }
   /** Written once, near the heap limit (near-limit-sites.ts); `nearLimit`: the running test's id, or ''. */
-  | { nearLimit: string; live: number; sites: NearLimitSite[] }
+  | { nearLimit: string; live: number; sites: NearLimitSite[]; profileMs?: number }
 
 export class JournalWriter {
   private fd: number | undefined

@@ -1,5 +1,5 @@
 import v8 from 'node:v8'
-import { isMainThread, threadId, Worker } from 'node:worker_threads'
+import { isMainThread, resourceLimits, threadId, Worker } from 'node:worker_threads'
 import { createFrameResolver, type PositionMapper } from './frames.js'
 import type { JournalWriter } from './journal.js'
 import type { ProfileCallFrame } from './heap-sampler.js'
@@ -31,6 +31,8 @@ export interface NearLimitWatchOptions {
   runningTest: () => string | undefined
 }
 
+/** `0` turns the watcher off (the journal still names tests): for measuring its cost, or a runtime that forbids threads. */
+export const WATCH_OFF_ENV = 'HEAPMARK_NEAR_LIMIT_WATCH'
 const HOOK = Symbol.for('heapmark.near-limit')
 const WATCHING = Symbol.for('heapmark.near-limit-watching')
 const POLL_MS = 10
@@ -39,18 +41,16 @@ const MIN_SITE_BYTES = 1024 * 1024
 /** Leaf nodes sent back to the worker, each with this many frames of its stack. */
 const NODES_SENT = 40
 const FRAMES_SENT = 12
-/**
- * V8's heap limit counts the young generation (up to 48 MiB on 64-bit), which the old generation
- * cannot use: with --max-old-space-size=192 the limit is 240 MiB and the worker dies near 195 MiB
- * used. The threshold is NEAR_HEAP_LIMIT_SHARE of what the old generation may hold: crossed late,
- * the read would often come too late (near the limit, V8's back-to-back full GCs leave the
- * watcher a reading only every few MiB).
+/*
+ * The watcher's threshold. V8's heap limit counts the young generation, which the old generation
+ * cannot use: with --max-old-space-size=192 the limit is 240 MiB on Node 20 (48 MiB young) and
+ * 384 MiB on Node 24 (192 MiB young), and the worker dies near 195 MiB used either way. So the
+ * threshold is NEAR_HEAP_LIMIT_SHARE of what the old generation may hold (of the whole limit, it
+ * would often be crossed too late: near the limit, V8's back-to-back full GCs leave the watcher a
+ * reading only every few MiB). A worker thread knows its young generation's size
+ * (worker_threads.resourceLimits); a main thread does not, and the watcher, a worker thread with
+ * the same flags, reads its own.
  */
-const YOUNG_GENERATION_BYTES = 48 * 1024 * 1024
-
-export function nearLimitThreshold(heapLimit: number): number {
-  return NEAR_HEAP_LIMIT_SHARE * Math.max(heapLimit - YOUNG_GENERATION_BYTES, heapLimit / 2)
-}
 
 export interface NearLimitWatch {
   /**
@@ -68,7 +68,7 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
   const resolve = createFrameResolver({ rootDir: options.rootDir, ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}) })
   // Kept on `process`, which Vitest's vm pools share with the test context, so the watcher's
   // evaluate (in the worker's main context) finds it.
-  store[HOOK] = (live: number, nodes: Array<{ bytes: number; frames: ProfileCallFrame[] }>) => {
+  store[HOOK] = (live: number, nodes: Array<{ bytes: number; frames: ProfileCallFrame[] }>, profileMs: number) => {
     const sites = new Map<string, NearLimitSite>()
     for (const node of nodes) {
       const frames = node.frames.map(resolve)
@@ -82,19 +82,27 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
     }
     // Sites too small to matter next to a full heap are noise (the runner's own bookkeeping).
     const top = [...sites.values()].filter((site) => site.bytes >= Math.max(MIN_SITE_BYTES, live / 100)).sort((a, b) => b.bytes - a.bytes).slice(0, SITES_KEPT)
-    options.journal.write({ nearLimit: options.runningTest() ?? '', live, sites: top })
+    options.journal.write({ nearLimit: options.runningTest() ?? '', live, sites: top, profileMs: Math.round(profileMs * 10) / 10 })
   }
   prepareMaps()
   // One watcher per isolate: a later session in the same worker (a runner that makes one per
   // file, watch-mode reruns) only replaces the hook above, so the read maps with its source maps.
   const watching = (store[WATCHING] ??= new Set<number>()) as Set<number>
-  if (watching.has(threadId)) return watch
+  if (watching.has(threadId) || process.env[WATCH_OFF_ENV] === '0') return watch
   watching.add(threadId)
   try {
     const heapLimit = v8.getHeapStatistics().heap_size_limit
     const watcher = new Worker(WATCHER_SOURCE, {
       eval: true,
-      workerData: { threadId: isMainThread ? 0 : threadId, threshold: nearLimitThreshold(heapLimit), pollMs: POLL_MS, nodes: NODES_SENT, frames: FRAMES_SENT },
+      workerData: {
+        threadId: isMainThread ? 0 : threadId,
+        heapLimit,
+        youngMb: isMainThread ? undefined : resourceLimits.maxYoungGenerationSizeMb,
+        share: NEAR_HEAP_LIMIT_SHARE,
+        pollMs: POLL_MS,
+        nodes: NODES_SENT,
+        frames: FRAMES_SENT,
+      },
       // Its own output must not mix with the tests'; it writes nothing anyway.
       stdout: true,
       stderr: true,
@@ -114,9 +122,12 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
  * thread by its thread id (threads pools). Any failure ends it quietly.
  */
 const WATCHER_SOURCE = `
-const { workerData } = require('node:worker_threads')
+const { workerData, resourceLimits } = require('node:worker_threads')
 const inspector = require('node:inspector')
-const { threadId, threshold, pollMs, nodes: nodesSent, frames: framesSent } = workerData
+const { threadId, heapLimit, share, pollMs, nodes: nodesSent, frames: framesSent } = workerData
+// See "The watcher's threshold": this thread's young generation stands for a main thread's.
+const young = (workerData.youngMb ?? resourceLimits.maxYoungGenerationSizeMb ?? 48) * 1024 * 1024
+const threshold = share * Math.max(heapLimit - young, heapLimit / 2)
 const session = new inspector.Session()
 session.connectToMainThread()
 const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))))
@@ -161,8 +172,10 @@ function topNodes(profile) {
 async function poll() {
   const { usedSize } = await send('Runtime.getHeapUsage')
   if (usedSize < threshold) return false
+  const started = performance.now()
   const { profile } = await send('HeapProfiler.getSamplingProfile')
-  const expression = 'process[Symbol.for("heapmark.near-limit")](' + usedSize + ', ' + JSON.stringify(topNodes(profile)) + ')'
+  const profileMs = performance.now() - started
+  const expression = 'process[Symbol.for("heapmark.near-limit")](' + usedSize + ', ' + JSON.stringify(topNodes(profile)) + ', ' + profileMs + ')'
   await send('Runtime.evaluate', { expression })
   return true
 }

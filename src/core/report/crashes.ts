@@ -20,7 +20,7 @@ export function findWorkerIncidents(journals: ReadonlyMap<string, JournalEntry[]
       if ('heapLimit' in entry) heapLimit = entry.heapLimit
       else if ('nearLimit' in entry) {
         const during = tests.get(entry.nearLimit)?.name
-        nearLimit = { liveBytes: entry.live, ...(during !== undefined ? { duringTest: during } : {}), sites: entry.sites }
+        nearLimit = { liveBytes: entry.live, ...(during !== undefined ? { duringTest: during } : {}), sites: entry.sites, ...(entry.profileMs !== undefined ? { profileMs: entry.profileMs } : {}) }
       }
       else if ('start' in entry) {
         tests.set(entry.start, { name: entry.name, file: entry.file, liveAtStart: entry.live, ended: false })

@@ -202,7 +202,13 @@ export interface WorkerIncident {
    * the allocation sites sampled since heapmark last read the profile (usually the file's start),
    * freed ones included, summed by the first frame in the user's code.
    */
-  nearLimit?: { liveBytes: number; duringTest?: string; sites: NearLimitSite[] }
+  nearLimit?: {
+    liveBytes: number
+    duringTest?: string
+    sites: NearLimitSite[]
+    /** How long the worker's profile read took (V8 runs a full GC first): the one cost of this read. */
+    profileMs?: number
+  }
 }
 
 /** An allocation site read near the heap limit. `line`: where its function starts (1-based). */
