@@ -10,15 +10,15 @@ import type { NearLimitSite } from './report/model.js'
 
 /**
  * Near the heap limit, the sites that fill it. Once per worker, when its heap usage first crosses
- * the threshold below, heapmark spends ONE read of the worker's sampling profile (the one its
- * measurer keeps running) while the worker is still alive, sums it by allocation site, and the
- * worker maps the top sites to source and writes them to its journal, so the culprit section says
- * what filled the heap. Two readers share that one read (whichever claims it first):
+ * the threshold below, the worker spends ONE read of its sampling profile (the one heapmark's
+ * measurer keeps running) while it is still alive, sums it by allocation site, maps the top sites
+ * to source and writes them to its journal, so the culprit section says what filled the heap. Two
+ * triggers, whichever comes first:
  * - in the worker, a 10 ms timer: for code that yields between allocations (most async code);
  * - a small watcher thread, for a worker that dies in the middle of synchronous code, where
  *   nothing of its own can run: it reads the worker's heap usage through the inspector every
- *   10 ms (V8 answers through an interrupt, even in a busy loop), then reads the profile and hands
- *   the sites back through an inspector evaluate, also run through an interrupt.
+ *   10 ms (V8 answers through an interrupt, even in a busy loop) and has the worker make the read
+ *   through an inspector evaluate, also run through an interrupt.
  *
  * What the read covers: allocations sampled since heapmark last read the profile (usually the
  * start of the current test file), freed ones included (the measurer's session counts garbage
@@ -36,14 +36,15 @@ export interface NearLimitWatchOptions {
 
 /** `0` turns the watcher off (the journal still names tests): for measuring its cost, or a runtime that forbids threads. */
 export const WATCH_OFF_ENV = 'HEAPMARK_NEAR_LIMIT_WATCH'
-const HOOK = Symbol.for('heapmark.near-limit')
-const WATCHING = Symbol.for('heapmark.near-limit-watching')
+const STATE = Symbol.for('heapmark.near-limit')
+/** What the watcher's evaluate calls. */
+const READ = Symbol.for('heapmark.near-limit-read')
 const POLL_MS = 10
 const SITES_KEPT = 5
 const MIN_SITE_BYTES = 1024 * 1024
-/** Leaf nodes sent back to the worker, each with this many frames of its stack. */
-const NODES_SENT = 40
-const FRAMES_SENT = 12
+/** Leaf nodes summed into sites, each with this many frames of its stack. */
+const NODES_KEPT = 40
+const FRAMES_KEPT = 12
 /*
  * The watcher's threshold. V8's heap limit counts the young generation, which the old generation
  * cannot use: with --max-old-space-size=192 the limit is 240 MiB on Node 20 (48 MiB young) and
@@ -63,15 +64,20 @@ export interface NearLimitWatch {
   testStarting(): void
 }
 
+/** One per worker thread (kept on its `process`, which is per thread). */
+interface WorkerWatchState {
+  /** The one read happened (or was attempted). */
+  done: boolean
+  /** Writes the read's sites: the latest session's (its source maps, its journal). */
+  write: (live: number, nodes: ProfileNodeSummary[], profileMs: number) => void
+}
+
 /** Starts the watcher for this worker (this process's main thread or a worker thread). Never throws. */
 export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWatch {
   const prepareMaps = () => void options.loadSourceMaps?.().catch(() => undefined)
   const watch = { testStarting: prepareMaps }
-  const store = process as unknown as Record<symbol, unknown>
   const resolve = createFrameResolver({ rootDir: options.rootDir, ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}) })
-  // Kept on `process`, which Vitest's vm pools share with the test context, so the watcher's
-  // evaluate (in the worker's main context) finds it.
-  const hook = (live: number, nodes: ProfileNodeSummary[], profileMs: number) => {
+  const write = (live: number, nodes: ProfileNodeSummary[], profileMs: number) => {
     const sites = new Map<string, NearLimitSite>()
     for (const node of nodes) {
       const frames = node.frames.map(resolve)
@@ -87,17 +93,36 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
     const top = [...sites.values()].filter((site) => site.bytes >= Math.max(MIN_SITE_BYTES, live / 100)).sort((a, b) => b.bytes - a.bytes).slice(0, SITES_KEPT)
     options.journal.write({ nearLimit: options.runningTest() ?? '', live, sites: top, profileMs: Math.round(profileMs * 10) / 10 })
   }
-  store[HOOK] = hook
   prepareMaps()
-  // One watcher per isolate: a later session in the same worker (a runner that makes one per
-  // file, watch-mode reruns) only replaces the hook above, so the read maps with its source maps.
-  const watching = (store[WATCHING] ??= new Set<number>()) as Set<number>
-  if (watching.has(threadId) || process.env[WATCH_OFF_ENV] === '0') return watch
-  watching.add(threadId)
-  // The threshold (the watcher computes it: see above) and the claim on the one read, shared.
-  const shared = new SharedArrayBuffer(16)
-  const threshold = new Float64Array(shared, 0, 1)
-  const claim = new Int32Array(shared, 8, 1)
+  // Kept on `process`, which Vitest's vm pools share with the test context, so the watcher's
+  // evaluate (in the worker's main context) finds it. A later session in the same worker (a
+  // runner that makes one per file, watch-mode reruns) only replaces `write`.
+  const store = process as unknown as Record<symbol, WorkerWatchState | undefined>
+  const existing = store[STATE]
+  if (existing) {
+    existing.write = write
+    return watch
+  }
+  if (process.env[WATCH_OFF_ENV] === '0') return watch
+  const state: WorkerWatchState = { done: false, write }
+  store[STATE] = state
+  // The threshold: the watcher computes it (see above) and shares it with this thread's timer.
+  const threshold = new Float64Array(new SharedArrayBuffer(8))
+  const read = (used: number) => {
+    if (state.done) return
+    state.done = true
+    clearInterval(timer)
+    readInThisThread(used, state.write)
+  }
+  Object.defineProperty(process, READ, { value: read, configurable: true })
+  const timer = setInterval(() => {
+    const limit = threshold[0]!
+    if (limit > 0) {
+      const used = v8.getHeapStatistics().used_heap_size
+      if (used >= limit) read(used)
+    }
+  }, POLL_MS)
+  timer.unref()
   try {
     const watcher = new Worker(WATCHER_SOURCE, {
       eval: true,
@@ -107,9 +132,7 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
         youngMb: isMainThread ? undefined : resourceLimits.maxYoungGenerationSizeMb,
         share: NEAR_HEAP_LIMIT_SHARE,
         pollMs: POLL_MS,
-        nodes: NODES_SENT,
-        frames: FRAMES_SENT,
-        shared,
+        threshold: threshold.buffer,
       },
       // Its own output must not mix with the tests'; it writes nothing anyway.
       stdout: true,
@@ -118,23 +141,17 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
     watcher.unref()
     watcher.on('error', () => undefined)
   } catch {
-    // No watcher (e.g. workers forbidden): the journal still names tests, just not sites.
-    return watch
-  }
-  const timer = setInterval(() => {
-    const limit = threshold[0]!
-    if (!(limit > 0)) return
-    const used = v8.getHeapStatistics().used_heap_size
-    if (used < limit) return
+    // No watcher (e.g. workers forbidden): no threshold, no read; the journal still names the tests.
     clearInterval(timer)
-    if (Atomics.compareExchange(claim, 0, 0, 1) === 0) readInThisThread(used, hook)
-  }, POLL_MS)
-  timer.unref()
+  }
   return watch
 }
 
-/** The read, from the worker itself (an in-process session answers synchronously). */
-function readInThisThread(used: number, hook: (live: number, nodes: ProfileNodeSummary[], profileMs: number) => void): void {
+/**
+ * The read, in the worker itself (an in-process session answers synchronously; it also works
+ * inside the watcher's evaluate, in the middle of the worker's synchronous code).
+ */
+function readInThisThread(used: number, write: WorkerWatchState['write']): void {
   const session = new inspector.Session()
   try {
     session.connect()
@@ -143,7 +160,8 @@ function readInThisThread(used: number, hook: (live: number, nodes: ProfileNodeS
     session.post('HeapProfiler.getSamplingProfile', (error, result) => {
       if (!error) profile = (result as unknown as { profile: ProfileTree }).profile
     })
-    if (profile) hook(used, topNodes(profile, NODES_SENT, FRAMES_SENT), performance.now() - started)
+    const profileMs = performance.now() - started
+    if (profile) write(used, topNodes(profile, NODES_KEPT, FRAMES_KEPT), profileMs)
   } catch {
     // No profile to read (sampling off): the journal still names the tests.
   } finally {
@@ -166,10 +184,7 @@ interface ProfileNodeSummary {
   frames: ProfileCallFrame[]
 }
 
-/**
- * The profile's heaviest nodes by self size, each with its stack (leaf first). Self-contained: the
- * watcher thread runs its source too.
- */
+/** The profile's heaviest nodes by self size, each with its stack (leaf first). */
 function topNodes(profile: ProfileTree, count: number, depth: number): ProfileNodeSummary[] {
   const found: ProfileNodeSummary[] = []
   const walk = (node: ProfileTreeNode, stack: ProfileCallFrame[]): void => {
@@ -185,17 +200,18 @@ function topNodes(profile: ProfileTree, count: number, depth: number): ProfileNo
  * The watcher thread (CommonJS, evaluated: no file to resolve next to a bundle). It talks to the
  * worker through a session on the process's main thread: directly when the worker is the main
  * thread (forks, Jest, node:test), else through the NodeWorker domain, attached to the worker
- * thread by its thread id (threads pools). Any failure ends it quietly.
+ * thread by its thread id (threads pools). Once the worker's usage crosses the threshold, it has
+ * the worker make the read (an evaluate, run through an interrupt) and stops. Any failure ends it
+ * quietly.
  */
 const WATCHER_SOURCE = `
 const { workerData, resourceLimits } = require('node:worker_threads')
 const inspector = require('node:inspector')
-const { threadId, heapLimit, share, pollMs, nodes: nodesSent, frames: framesSent } = workerData
+const { threadId, heapLimit, share, pollMs } = workerData
 // See "The watcher's threshold": this thread's young generation stands for a main thread's.
 const young = (workerData.youngMb ?? resourceLimits.maxYoungGenerationSizeMb ?? 48) * 1024 * 1024
 const threshold = share * Math.max(heapLimit - young, heapLimit / 2)
-new Float64Array(workerData.shared, 0, 1)[0] = threshold
-const claim = new Int32Array(workerData.shared, 8, 1)
+new Float64Array(workerData.threshold)[0] = threshold
 const session = new inspector.Session()
 session.connectToMainThread()
 const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))))
@@ -227,17 +243,10 @@ async function attach() {
     post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject)
   })
 }
-const topNodes = ${topNodes.toString()}
 async function poll() {
   const { usedSize } = await send('Runtime.getHeapUsage')
   if (usedSize < threshold) return false
-  // The worker's own timer may have made the read already.
-  if (Atomics.compareExchange(claim, 0, 0, 1) !== 0) return true
-  const started = performance.now()
-  const { profile } = await send('HeapProfiler.getSamplingProfile')
-  const profileMs = performance.now() - started
-  const expression = 'process[Symbol.for("heapmark.near-limit")](' + usedSize + ', ' + JSON.stringify(topNodes(profile, nodesSent, framesSent)) + ', ' + profileMs + ')'
-  await send('Runtime.evaluate', { expression })
+  await send('Runtime.evaluate', { expression: 'process[Symbol.for("heapmark.near-limit-read")](' + usedSize + ')' })
   return true
 }
 attach().then(() => {
