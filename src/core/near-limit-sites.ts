@@ -45,16 +45,27 @@ const MIN_SITE_BYTES = 1024 * 1024
 /** Leaf nodes summed into sites, each with this many frames of its stack. */
 const NODES_KEPT = 40
 const FRAMES_KEPT = 12
-/*
- * The watcher's threshold. V8's heap limit counts the young generation, which the old generation
- * cannot use: with --max-old-space-size=192 the limit is 240 MiB on Node 20 (48 MiB young) and
- * 384 MiB on Node 24 (192 MiB young), and the worker dies near 195 MiB used either way. So the
- * threshold is NEAR_HEAP_LIMIT_SHARE of what the old generation may hold (of the whole limit, it
- * would often be crossed too late: near the limit, V8's back-to-back full GCs leave the watcher a
- * reading only every few MiB). A worker thread knows its young generation's size
- * (worker_threads.resourceLimits); a main thread does not, and the watcher, a worker thread with
- * the same flags, reads its own.
+/**
+ * The threshold. V8's heap limit counts the young generation, which the old generation cannot
+ * use: with --max-old-space-size=192 the limit is 240 MiB on Node 20 (48 MiB young) and 384 MiB on
+ * Node 24 (192 MiB young), and the worker dies near 195 MiB used either way. So the threshold is
+ * NEAR_HEAP_LIMIT_SHARE of what the old generation may hold (of the whole limit, it would often be
+ * crossed too late: near the limit, V8's back-to-back full GCs leave few chances to read). A
+ * worker thread knows its young generation (worker_threads.resourceLimits); a main thread knows
+ * --max-old-space-size when it was given (flags or NODE_OPTIONS), else its heap is the default,
+ * large one, where 48 MiB either way does not matter.
  */
+export function nearLimitThreshold(heapLimit: number): number {
+  const MiB = 1024 * 1024
+  let oldGeneration = heapLimit - (isMainThread ? 48 : resourceLimits.maxYoungGenerationSizeMb ?? 48) * MiB
+  if (isMainThread) {
+    for (const flag of [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv]) {
+      const size = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(flag)
+      if (size) oldGeneration = Number(size[1]) * MiB
+    }
+  }
+  return NEAR_HEAP_LIMIT_SHARE * Math.min(Math.max(oldGeneration, heapLimit / 2), heapLimit)
+}
 
 export interface NearLimitWatch {
   /**
@@ -106,8 +117,7 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
   if (process.env[WATCH_OFF_ENV] === '0') return watch
   const state: WorkerWatchState = { done: false, write }
   store[STATE] = state
-  // The threshold: the watcher computes it (see above) and shares it with this thread's timer.
-  const threshold = new Float64Array(new SharedArrayBuffer(8))
+  const threshold = nearLimitThreshold(v8.getHeapStatistics().heap_size_limit)
   const read = (used: number) => {
     if (state.done) return
     state.done = true
@@ -116,24 +126,14 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
   }
   Object.defineProperty(process, READ, { value: read, configurable: true })
   const timer = setInterval(() => {
-    const limit = threshold[0]!
-    if (limit > 0) {
-      const used = v8.getHeapStatistics().used_heap_size
-      if (used >= limit) read(used)
-    }
+    const used = v8.getHeapStatistics().used_heap_size
+    if (used >= threshold) read(used)
   }, POLL_MS)
   timer.unref()
   try {
     const watcher = new Worker(WATCHER_SOURCE, {
       eval: true,
-      workerData: {
-        threadId: isMainThread ? 0 : threadId,
-        heapLimit: v8.getHeapStatistics().heap_size_limit,
-        youngMb: isMainThread ? undefined : resourceLimits.maxYoungGenerationSizeMb,
-        share: NEAR_HEAP_LIMIT_SHARE,
-        pollMs: POLL_MS,
-        threshold: threshold.buffer,
-      },
+      workerData: { threadId: isMainThread ? 0 : threadId, threshold, pollMs: POLL_MS },
       // Its own output must not mix with the tests'; it writes nothing anyway.
       stdout: true,
       stderr: true,
@@ -141,8 +141,7 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
     watcher.unref()
     watcher.on('error', () => undefined)
   } catch {
-    // No watcher (e.g. workers forbidden): no threshold, no read; the journal still names the tests.
-    clearInterval(timer)
+    // No watcher (e.g. workers forbidden): the timer alone, for code that yields.
   }
   return watch
 }
@@ -205,13 +204,9 @@ function topNodes(profile: ProfileTree, count: number, depth: number): ProfileNo
  * quietly.
  */
 const WATCHER_SOURCE = `
-const { workerData, resourceLimits } = require('node:worker_threads')
+const { workerData } = require('node:worker_threads')
 const inspector = require('node:inspector')
-const { threadId, heapLimit, share, pollMs } = workerData
-// See "The watcher's threshold": this thread's young generation stands for a main thread's.
-const young = (workerData.youngMb ?? resourceLimits.maxYoungGenerationSizeMb ?? 48) * 1024 * 1024
-const threshold = share * Math.max(heapLimit - young, heapLimit / 2)
-new Float64Array(workerData.threshold)[0] = threshold
+const { threadId, threshold, pollMs } = workerData
 const session = new inspector.Session()
 session.connectToMainThread()
 const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))))
