@@ -6,7 +6,7 @@
 //
 // Section 1 runs the same suites with heapmark on, watcher on and off (HEAPMARK_NEAR_LIMIT_WATCH=0)
 // alternately, and prints median ratios of CPU (user+sys of the whole process tree) and wall,
-// with the load average and the GC counts of one extra --trace-gc round each. Section 2 runs an
+// with the load average and the GC counts of one extra --trace-gc run each. Section 2 runs an
 // out-of-memory file a few times and prints the read's time as the journal recorded it.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -38,13 +38,13 @@ const shapes = [
   { label: 'node:test (bench/fixtures/node-suite)', cwd: join(workRoot, 'node-suite'), args: ['--import', 'heapmark/node/register', '--test', '--test-reporter=dot'] },
 ]
 
-function run(shape, watcher, extraEnv = {}) {
+function run(shape, watcher, nodeFlags = []) {
   // A journal folder, as `heapmark run` gives every run: the watcher only runs where a journal is kept.
   const journal = join(workRoot, `journal-${process.pid}`)
   rmSync(journal, { recursive: true, force: true })
   mkdirSync(journal)
-  const env = { ...scrubbedEnv(), HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_JOURNAL_DIR: journal, ...(watcher ? {} : { HEAPMARK_NEAR_LIMIT_WATCH: '0' }), ...extraEnv }
-  const result = timedNode(shape.args, { cwd: shape.cwd, env })
+  const env = { ...scrubbedEnv(), HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_JOURNAL_DIR: journal, ...(watcher ? {} : { HEAPMARK_NEAR_LIMIT_WATCH: '0' }) }
+  const result = timedNode([...nodeFlags, ...shape.args], { cwd: shape.cwd, env })
   if (result.status !== 0) throw new Error(`${shape.label} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
   return result
 }
@@ -63,8 +63,10 @@ for (const shape of shapes) {
       if (round > 1) (watcher ? on : off).push(result)
     }
   }
-  const gcOn = gcCounts(run(shape, true, { NODE_OPTIONS: '--trace-gc' }).stdout)
-  const gcOff = gcCounts(run(shape, false, { NODE_OPTIONS: '--trace-gc' }).stdout)
+  // --trace-gc on the runner's node (its workers inherit it: threads share it, forks and node:test's
+  // processes get node's flags): GC lines of the whole run.
+  const gcOn = gcCounts(run(shape, true, ['--trace-gc']).stdout)
+  const gcOff = gcCounts(run(shape, false, ['--trace-gc']).stdout)
   const cpuRatios = hasTime ? on.map((r, i) => r.cpu / off[i].cpu) : []
   const wallRatios = on.map((r, i) => r.wall / off[i].wall)
   rows.push([
