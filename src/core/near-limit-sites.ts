@@ -40,6 +40,13 @@ const STATE = Symbol.for('heapmark.near-limit')
 /** What the watcher's evaluate calls. */
 const READ = Symbol.for('heapmark.near-limit-read')
 const POLL_MS = 10
+/**
+ * The watcher thread starts (and source maps load) only once a worker's heap usage reaches this
+ * share of the threshold: most workers never do, and pay for one heap statistics read per test
+ * and per 10 ms. A worker that goes from below it to out of memory in one synchronous burst gets
+ * no sites.
+ */
+const ARM_SHARE = 0.5
 const SITES_KEPT = 5
 const MIN_SITE_BYTES = 1024 * 1024
 /** Leaf nodes summed into sites, each with this many frames of its stack. */
@@ -55,7 +62,7 @@ const FRAMES_KEPT = 12
  * --max-old-space-size when it was given (flags or NODE_OPTIONS), else its heap is the default,
  * large one, where 48 MiB either way does not matter.
  */
-export function nearLimitThreshold(heapLimit: number): number {
+function nearLimitThreshold(heapLimit: number): number {
   const MiB = 1024 * 1024
   let oldGeneration = heapLimit - (isMainThread ? 48 : resourceLimits.maxYoungGenerationSizeMb ?? 48) * MiB
   if (isMainThread) {
@@ -68,10 +75,7 @@ export function nearLimitThreshold(heapLimit: number): number {
 }
 
 export interface NearLimitWatch {
-  /**
-   * Call as each test starts: keeps the source maps ready (for runners that know a file's maps only
-   * once it runs, as Jest does), since the read itself comes when nothing async can run.
-   */
+  /** Call as each test starts: checks the worker's heap usage (one heap statistics read). */
   testStarting(): void
 }
 
@@ -79,14 +83,16 @@ export interface NearLimitWatch {
 interface WorkerWatchState {
   /** The one read happened (or was attempted). */
   done: boolean
+  /** Half way to the threshold: source maps loaded, watcher thread started. */
+  armed: boolean
   /** Writes the read's sites: the latest session's (its source maps, its journal). */
   write: (live: number, nodes: ProfileNodeSummary[], profileMs: number) => void
+  prepareMaps: () => void
+  check: () => void
 }
 
-/** Starts the watcher for this worker (this process's main thread or a worker thread). Never throws. */
+/** Starts watching this worker (this process's main thread or a worker thread). Never throws. */
 export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWatch {
-  const prepareMaps = () => void options.loadSourceMaps?.().catch(() => undefined)
-  const watch = { testStarting: prepareMaps }
   const resolve = createFrameResolver({ rootDir: options.rootDir, ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}) })
   const write = (live: number, nodes: ProfileNodeSummary[], profileMs: number) => {
     const sites = new Map<string, NearLimitSite>()
@@ -104,46 +110,62 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
     const top = [...sites.values()].filter((site) => site.bytes >= Math.max(MIN_SITE_BYTES, live / 100)).sort((a, b) => b.bytes - a.bytes).slice(0, SITES_KEPT)
     options.journal.write({ nearLimit: options.runningTest() ?? '', live, sites: top, profileMs: Math.round(profileMs * 10) / 10 })
   }
-  prepareMaps()
   // Kept on `process`, which Vitest's vm pools share with the test context, so the watcher's
   // evaluate (in the worker's main context) finds it. A later session in the same worker (a
-  // runner that makes one per file, watch-mode reruns) only replaces `write`.
+  // runner that makes one per file, watch-mode reruns) only replaces `write` and `prepareMaps`.
   const store = process as unknown as Record<symbol, WorkerWatchState | undefined>
-  const existing = store[STATE]
-  if (existing) {
-    existing.write = write
-    return watch
+  const prepareMaps = () => void options.loadSourceMaps?.().catch(() => undefined)
+  let state = store[STATE]
+  if (state) {
+    Object.assign(state, { write, prepareMaps })
+    return { testStarting: state.check }
   }
-  if (process.env[WATCH_OFF_ENV] === '0') return watch
-  const state: WorkerWatchState = { done: false, write }
-  store[STATE] = state
+  if (process.env[WATCH_OFF_ENV] === '0') return { testStarting: () => undefined }
   const threshold = nearLimitThreshold(v8.getHeapStatistics().heap_size_limit)
+  const current: WorkerWatchState = (state = {
+    done: false,
+    armed: false,
+    write,
+    prepareMaps,
+    // At each test start and every 10 ms when the worker's event loop turns: cheap (one heap
+    // statistics read) until the worker is half way to the threshold, which arms the watcher.
+    check: () => {
+      if (current.done) return
+      const used = v8.getHeapStatistics().used_heap_size
+      if (used >= threshold) read(used)
+      else if (used >= threshold * ARM_SHARE) arm()
+    },
+  })
+  store[STATE] = current
   const read = (used: number) => {
-    if (state.done) return
-    state.done = true
+    if (current.done) return
+    current.done = true
     clearInterval(timer)
-    readInThisThread(used, state.write)
+    readInThisThread(used, current.write)
   }
   Object.defineProperty(process, READ, { value: read, configurable: true })
-  const timer = setInterval(() => {
-    const used = v8.getHeapStatistics().used_heap_size
-    if (used >= threshold) read(used)
-  }, POLL_MS)
-  timer.unref()
-  try {
-    const watcher = new Worker(WATCHER_SOURCE, {
-      eval: true,
-      workerData: { threadId: isMainThread ? 0 : threadId, threshold, pollMs: POLL_MS },
-      // Its own output must not mix with the tests'; it writes nothing anyway.
-      stdout: true,
-      stderr: true,
-    })
-    watcher.unref()
-    watcher.on('error', () => undefined)
-  } catch {
-    // No watcher (e.g. workers forbidden): the timer alone, for code that yields.
+  /** Source maps ready for the read, and the watcher thread for synchronous code: only in a worker that got heavy. */
+  const arm = () => {
+    if (current.armed) return
+    current.armed = true
+    current.prepareMaps()
+    try {
+      const watcher = new Worker(WATCHER_SOURCE, {
+        eval: true,
+        workerData: { threadId: isMainThread ? 0 : threadId, threshold, pollMs: POLL_MS },
+        // Its own output must not mix with the tests'; it writes nothing anyway.
+        stdout: true,
+        stderr: true,
+      })
+      watcher.unref()
+      watcher.on('error', () => undefined)
+    } catch {
+      // No watcher (e.g. workers forbidden): the timer alone, for code that yields.
+    }
   }
-  return watch
+  const timer = setInterval(current.check, POLL_MS)
+  timer.unref()
+  return { testStarting: current.check }
 }
 
 /**
