@@ -14,11 +14,13 @@ import type { NearLimitSite } from './report/model.js'
  * measurer keeps running) while it is still alive, sums it by allocation site, maps the top sites
  * to source and writes them to its journal, so the culprit section says what filled the heap. Two
  * triggers, whichever comes first:
- * - in the worker, a 10 ms timer: for code that yields between allocations (most async code);
- * - a small watcher thread, for a worker that dies in the middle of synchronous code, where
- *   nothing of its own can run: it reads the worker's heap usage through the inspector every
- *   10 ms (V8 answers through an interrupt, even in a busy loop) and has the worker make the read
- *   through an inspector evaluate, also run through an interrupt.
+ * - in the worker, a check at each test start and a 10 ms timer: for code that yields between
+ *   allocations (most async code);
+ * - a small watcher thread, started once the worker is half way to the threshold, for a worker
+ *   that dies in the middle of synchronous code, where nothing of its own can run: it reads the
+ *   worker's heap usage through the inspector every 10 ms (V8 answers through an interrupt, even
+ *   in a busy loop) and has the worker make the read through an inspector evaluate, also run
+ *   through an interrupt.
  *
  * What the read covers: allocations sampled since heapmark last read the profile (usually the
  * start of the current test file), freed ones included (the measurer's session counts garbage

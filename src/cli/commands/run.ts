@@ -21,6 +21,8 @@ function help(): string {
 
 Runs the test command with heapmark switched on. Everything after "--" goes to the runner
 untouched. Flags here override HEAPMARK_* environment variables, which override the config.
+If the runner's main process dies before its report (a worker out of memory in Vitest's threads
+pools, Jest in band), the report comes from the workers' journals, with the runner's exit code.
 
 Example: heapmark run --most-allocations 10 --stacks 3 -- vitest run
 
