@@ -1,8 +1,18 @@
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import v8 from 'node:v8'
 import { threadId } from 'node:worker_threads'
+import type { ResolvedHeapmarkOptions } from './options.js'
+import type { NearLimitSite } from './report/model.js'
+import type { TestRecord } from './test-result.js'
+
+/**
+ * `heapmark run` makes the run's journal folder itself and names it here, so that when the
+ * runner's main process dies (Vitest's threads pool on an out-of-memory worker, Jest in band) the
+ * wrapper still finds the journals and reports from them.
+ */
+export const JOURNAL_DIR_ENV = 'HEAPMARK_JOURNAL_DIR'
 
 /**
  * A worker's running log of its tests, one JSON line per event, written as they happen. Results
@@ -13,8 +23,11 @@ import { threadId } from 'node:worker_threads'
 export type JournalEntry =
   | { worker: string; heapLimit: number }
   | { start: string; name: string; file: string; live: number }
-  | { end: string; peak: number }
+  /** `record`: the test's whole record, so a report can be made without the runner (see journal-report.ts). */
+  | { end: string; peak: number; record?: TestRecord }
   | { retained: string; bytes: number }
+  /** Written once, near the heap limit (near-limit-sites.ts); `nearLimit`: the running test's id, or ''. */
+  | { nearLimit: string; live: number; sites: NearLimitSite[]; profileMs?: number }
 
 export class JournalWriter {
   private fd: number | undefined
@@ -65,13 +78,30 @@ export class JournalWriter {
   }
 }
 
+/** What a report made from the journals alone needs to know about the run (see journal-report.ts). */
+export interface JournalRunDescription {
+  options: ResolvedHeapmarkOptions
+  runner: { name: string; version: string }
+  rootDir: string
+}
+
+const REPORTED_FILE = 'reported'
+const RUN_FILE = 'run.json'
+
 /** The main process's side: a folder for this run's journals. */
 export class JournalDir {
   readonly path: string
+  /** Made here (removed at exit), not handed over by `heapmark run` (which removes it itself). */
+  private readonly owned: boolean
 
-  /** `dir`: a folder made beforehand (when workers must know it before this side exists). */
-  constructor(dir?: string) {
-    this.path = dir ?? mkdtempSync(path.join(os.tmpdir(), 'heapmark-journal-'))
+  /**
+   * `dir`: a folder made beforehand (when workers must know it before this side exists); else the
+   * one `heapmark run` named in the environment, else a new one.
+   */
+  constructor(dir?: string, env: NodeJS.ProcessEnv = process.env) {
+    const given = dir ?? (env[JOURNAL_DIR_ENV] && existsSync(env[JOURNAL_DIR_ENV]) ? env[JOURNAL_DIR_ENV] : undefined)
+    this.owned = given === undefined
+    this.path = given ?? mkdtempSync(path.join(os.tmpdir(), 'heapmark-journal-'))
   }
 
   /** Every worker's entries, by worker. */
@@ -98,13 +128,48 @@ export class JournalDir {
     return journals
   }
 
-  /** Forget earlier runs' journals (watch mode reruns). */
-  clear(): void {
-    for (const name of safeReaddir(this.path)) rmSync(path.join(this.path, name), { force: true })
+  /**
+   * For `heapmark run` only (a folder it handed over): what a report from the journals alone needs,
+   * should this process die before it reports. Written again as the run's settings become final.
+   */
+  describeRun(run: JournalRunDescription): void {
+    if (this.owned) return
+    try {
+      writeFileSync(path.join(this.path, RUN_FILE), JSON.stringify(run))
+    } catch {
+      // Only a fallback report would miss it, and it says so.
+    }
   }
 
-  remove(): void {
-    rmSync(this.path, { recursive: true, force: true })
+  readRunDescription(): JournalRunDescription | undefined {
+    try {
+      return JSON.parse(readFileSync(path.join(this.path, RUN_FILE), 'utf8')) as JournalRunDescription
+    } catch {
+      return undefined
+    }
+  }
+
+  /** The run's report is out: `heapmark run` must not make one from the journals. */
+  markReported(): void {
+    try {
+      writeFileSync(path.join(this.path, REPORTED_FILE), '')
+    } catch {
+      // At worst the wrapper reports the run a second time, from the journals.
+    }
+  }
+
+  get reported(): boolean {
+    return existsSync(path.join(this.path, REPORTED_FILE))
+  }
+
+  /** Forget earlier runs' journals (watch mode reruns); the run's description stays. */
+  clear(): void {
+    for (const name of safeReaddir(this.path)) if (name !== RUN_FILE) rmSync(path.join(this.path, name), { force: true })
+  }
+
+  /** Removes the folder if this side made it. `force`: the side that handed it over. */
+  remove(force = false): void {
+    if (this.owned || force) rmSync(this.path, { recursive: true, force: true })
   }
 }
 

@@ -18,6 +18,7 @@ import { usesNodeHeapProf } from './node-flags.js'
 import { DefaultLimits, type FileLimit } from './default-limit.js'
 import type { DefaultLimit } from './options.js'
 import type { NotSampledReason } from './report/model.js'
+import { watchNearHeapLimit, type NearLimitWatch } from './near-limit-sites.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -104,6 +105,7 @@ export class WorkerSession {
   /** Attribution already read for limited tests of the current file, sent with the file. */
   private readonly earlyAttributions = new Map<string, Attribution>()
   private readonly journal: JournalWriter | undefined
+  private readonly nearLimit: NearLimitWatch | undefined
   /** --fail-on-increase's baselines for the current file. */
   private history: History | undefined
   /** Tests whose body is running. */
@@ -135,6 +137,16 @@ export class WorkerSession {
       isRunnerFile: options.isRunnerFile,
     })
     this.measurer = measurer
+    // Near the heap limit, one profile read names what fills it (only with a sampler to read).
+    if (this.journal && !measurer.samplingUnavailable && !usesNodeHeapProf() && !options.settings.preciseRetention) {
+      this.nearLimit = watchNearHeapLimit({
+        journal: this.journal,
+        rootDir: options.settings.rootDir,
+        ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
+        loadSourceMaps: this.loadSourceMaps,
+        runningTest: () => getWorkerState().current?.key,
+      })
+    }
     const state = getWorkerState()
     // Limit wrappers anywhere in this worker (hooks included) must know heapmark measures, so
     // misuse outside a test body is reported, not ignored.
@@ -169,6 +181,7 @@ export class WorkerSession {
       const closed = this.measurer.closedRetention
       if (closed) this.journal.hold({ retained: closed.key, bytes: closed.retention.retainedBytes })
       this.journal.write({ start: id, name: identity?.name ?? id, file: identity?.file ?? '', live: this.measurer.lastLevelBytes })
+      this.nearLimit?.testStarting()
     }
     this.running.add(active)
     this.publishRunning()
@@ -187,7 +200,7 @@ export class WorkerSession {
       record.limit.exceeded = false
       record.limit.notJudged = 'concurrent'
     }
-    this.journal?.hold({ end: active.key, peak: record.peakBytes })
+    this.journal?.hold({ end: active.key, peak: record.peakBytes, record })
     return record
   }
 

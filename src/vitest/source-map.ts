@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import type { TraceMap } from '@jridgewell/trace-mapping'
 import type { PositionMapper } from '../core/frames.js'
 import { originalPosition } from '../core/source-position.js'
@@ -14,10 +16,13 @@ let traceMapping: TraceMapping | undefined
 
 /**
  * Loads the source-map decoder. Lazily: most workers never read a profile (small files skip it),
- * and every module a worker loads costs start-up time. Call before mapping positions.
+ * and every module a worker loads costs start-up time. Call before mapping positions. Loaded
+ * synchronously (its CommonJS build), so it is ready as soon as this is called: the near-limit
+ * read (core/near-limit-sites.ts) maps positions in the middle of synchronous test code, and in
+ * the vm pools a dynamic import would wait for Vitest's module loader until then.
  */
 export async function loadSourceMapSupport(): Promise<void> {
-  traceMapping ??= await import('@jridgewell/trace-mapping')
+  traceMapping ??= createRequire(import.meta.url)('@jridgewell/trace-mapping') as TraceMapping
 }
 
 /**

@@ -12,6 +12,7 @@ import { RUN_MARKER_ENV } from '../../core/run-marker.js'
 import { looksLikeJest, missingAdapterHint } from '../setup-hint.js'
 import { prepareNodeTestRun } from '../node-test.js'
 import { prepareJestRun } from '../jest-run.js'
+import { prepareRunnerJournals } from '../runner-journals.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
@@ -22,6 +23,8 @@ function help(): string {
 
 Runs the test command with heapmark switched on. Everything after "--" goes to the runner
 untouched. Flags here override HEAPMARK_* environment variables, which override the config.
+If the runner's main process dies before its report (a worker out of memory in Vitest's threads
+pools, Jest in band), the report comes from the workers' journals, with the runner's exit code.
 
 Example: heapmark run --most-allocations 10 --stacks 3 -- vitest run
 
@@ -71,11 +74,12 @@ export const runCommand: Command = {
     // (V8 flags are process-wide, so worker threads of a process started with it get it too).
     if (resolveOptions(undefined, env).livePeak) env.NODE_OPTIONS = withSmallYoungGeneration(env.NODE_OPTIONS)
     try {
+      const journals = prepareRunnerJournals(env)
       // node:test has no config to add heapmark to: the wrapper loads it and reports the run.
       const nodeTest = prepareNodeTestRun(command, env)
       // Jest takes a test runner on its command line: no config edit needed either.
       const jest = looksLikeJest(command) ? prepareJestRun(command, env) : undefined
-      const code = await spawnInherited(command[0]!, nodeTest?.args ?? jest?.args ?? command.slice(1), env)
+      const { code, interrupted } = await spawnInherited(command[0]!, nodeTest?.args ?? jest?.args ?? command.slice(1), env)
       await nodeTest?.finish()
       if (jest) {
         await jest.finish(existsSync(marker))
@@ -85,6 +89,8 @@ export const runCommand: Command = {
         console.error(missingAdapterHint(command))
         return code === 0 ? 1 : code
       }
+      // The runner died before its report (e.g. Vitest's threads pool on an out-of-memory worker).
+      await journals.finish(interrupted)
       return code
     } finally {
       rmSync(markerDir, { recursive: true, force: true })
@@ -92,10 +98,15 @@ export const runCommand: Command = {
   },
 }
 
-function spawnInherited(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** `interrupted`: this process passed on a SIGINT/SIGTERM (the user stopped the run). */
+function spawnInherited(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; interrupted: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: 'inherit', env })
-    const forward = (signal: NodeJS.Signals) => child.kill(signal)
+    let interrupted = false
+    const forward = (signal: NodeJS.Signals) => {
+      interrupted = true
+      child.kill(signal)
+    }
     process.on('SIGINT', forward)
     process.on('SIGTERM', forward)
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -108,7 +119,7 @@ function spawnInherited(file: string, args: string[], env: NodeJS.ProcessEnv): P
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward)
       process.off('SIGTERM', forward)
-      resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1))
+      resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), interrupted })
     })
   })
 }

@@ -49,6 +49,11 @@ export class ReportCollector {
     process.once('exit', () => this.journals.remove())
   }
 
+  /** For `heapmark run`, should this process die before it reports (see journal-report.ts). */
+  private describeRun(): void {
+    this.journals.describeRun({ options: this.options, runner: this.runner(), rootDir: this.rootDir() })
+  }
+
   /** Hand this to every WorkerSession (workerSessionSettings), so workers that die leave a trace. */
   get journalDir(): string {
     return this.journals.path
@@ -61,6 +66,9 @@ export class ReportCollector {
     this.locations.clear()
     this.workers = new Map()
     this.journals.clear()
+    // Here, not at construction: by a run's start the runner is known and the options final
+    // (adapters make paths absolute after constructing the collector).
+    this.describeRun()
   }
 
   add(identity: TestIdentity & { state: TestState; location?: TestLocation }, record: TestRecord, attribution: AttributionOutcome | undefined): TestMemoryResult {
@@ -91,10 +99,12 @@ export class ReportCollector {
     }
   }
 
-  async finish(output: RunOutput): Promise<MemoryReport> {
+  /** `history: false`: a report made without the runner (its tests' states are unknown), which must not touch history. */
+  async finish(output: RunOutput, { history = true }: { history?: boolean } = {}): Promise<MemoryReport> {
+    this.journals.markReported()
     const warn = (text: string) => (output.warn ?? output.log)(`heapmark: ${text}`)
     const historyFile = historyPathFor(this.options.historyPath, this.rootDir())
-    this.applyHistory(historyFile, warn)
+    if (history) this.applyHistory(historyFile, warn)
     const report = buildReport(
       this.results,
       { heapmarkVersion: HEAPMARK_VERSION, runner: this.runner(), node: process.version, samplingInterval: this.options.samplingInterval },
@@ -102,6 +112,7 @@ export class ReportCollector {
       findWorkerIncidents(this.journals.read(), (id) => this.byId.has(id)),
     )
     await this.publish(report, output, historyFile, warn)
+    if (!history) return report
     try {
       await updateHistory(historyFile, { entries: passingPeaks(report.tests), recordedAt: report.createdAt })
     } catch (error) {

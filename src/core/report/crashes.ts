@@ -15,8 +15,13 @@ export function findWorkerIncidents(journals: ReadonlyMap<string, JournalEntry[]
     const tests = new Map<string, { name: string; file: string; liveAtStart: number; peakBytes?: number; retainedBytes?: number; ended: boolean }>()
     let last: string | undefined
     let maxLive = { bytes: 0, before: '' }
+    let nearLimit: WorkerIncident['nearLimit']
     for (const entry of entries) {
       if ('heapLimit' in entry) heapLimit = entry.heapLimit
+      else if ('nearLimit' in entry) {
+        const during = tests.get(entry.nearLimit)?.name
+        nearLimit = { liveBytes: entry.live, ...(during !== undefined ? { duringTest: during } : {}), sites: entry.sites, ...(entry.profileMs !== undefined ? { profileMs: entry.profileMs } : {}) }
+      }
       else if ('start' in entry) {
         tests.set(entry.start, { name: entry.name, file: entry.file, liveAtStart: entry.live, ended: false })
         last = entry.start
@@ -32,7 +37,7 @@ export function findWorkerIncidents(journals: ReadonlyMap<string, JournalEntry[]
     const running = last !== undefined && !tests.get(last)!.ended ? tests.get(last)! : undefined
     const lost = [...tests].filter(([id, test]) => test.ended && !hasResult(id)).length
     const died = running !== undefined || lost > 0
-    const near = heapLimit > 0 && maxLive.bytes >= heapLimit * NEAR_HEAP_LIMIT_SHARE
+    const near = nearLimit !== undefined || (heapLimit > 0 && maxLive.bytes >= heapLimit * NEAR_HEAP_LIMIT_SHARE)
     if (!died && !near) continue
     const list = [...tests.values()].map((test) => ({
       name: test.name,
@@ -48,6 +53,7 @@ export function findWorkerIncidents(journals: ReadonlyMap<string, JournalEntry[]
       maxLive: { bytes: maxLive.bytes, beforeTest: maxLive.before },
       resultsLost: lost,
       tests: list,
+      ...(nearLimit ? { nearLimit } : {}),
     })
   }
   return incidents

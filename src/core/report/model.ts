@@ -252,6 +252,26 @@ export interface WorkerIncident {
   resultsLost: number
   /** Every test the worker started, in order, with what is known about it. */
   tests: Array<{ name: string; file: string; peakBytes?: number; retainedBytes?: number }>
+  /**
+   * Read once as the worker's heap usage crossed the near-limit threshold (core/near-limit-sites.ts):
+   * the allocation sites sampled since heapmark last read the profile (usually the file's start),
+   * freed ones included, summed by the first frame in the user's code.
+   */
+  nearLimit?: {
+    liveBytes: number
+    duringTest?: string
+    sites: NearLimitSite[]
+    /** How long the worker's profile read took (V8 runs a full GC first): the one cost of this read. */
+    profileMs?: number
+  }
+}
+
+/** An allocation site read near the heap limit. `line`: where its function starts (1-based). */
+export interface NearLimitSite {
+  functionName: string
+  file: string
+  line: number
+  bytes: number
 }
 
 export interface WorkerTimeline {

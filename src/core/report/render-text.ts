@@ -137,9 +137,18 @@ function renderIncident(incident: WorkerIncident, options: TextReportOptions, c:
     lines.push(c.red(`${c.bold('heapmark: a test worker died')} (worker ${incident.worker}${limit})${running}.`))
     if (incident.runningTest) lines.push(`${INDENT}Live memory when that test started: ${formatSize(incident.runningTest.liveBytesAtStart)} (at most).`)
     if (incident.resultsLost > 0) lines.push(`${INDENT}${plural(incident.resultsLost, 'finished test')} of this worker never reached the report; what its journal kept is below.`)
+  } else if (incident.nearLimit && incident.nearLimit.liveBytes > incident.maxLive.bytes) {
+    const share = Math.round((incident.nearLimit.liveBytes / incident.heapLimitBytes) * 100)
+    const during = incident.nearLimit.duringTest ? ` during ${incident.nearLimit.duringTest}` : ' between tests'
+    lines.push(c.yellow(`${c.bold('heapmark: a test worker came close to its heap limit')} (worker ${incident.worker}${limit}): ${formatSize(incident.nearLimit.liveBytes)} (${share}%) used${during}.`))
   } else {
     const share = Math.round((incident.maxLive.bytes / incident.heapLimitBytes) * 100)
     lines.push(c.yellow(`${c.bold('heapmark: a test worker came close to its heap limit')} (worker ${incident.worker}${limit}): ${formatSize(incident.maxLive.bytes)} (${share}%) live before ${incident.maxLive.beforeTest}.`))
+  }
+  if (incident.nearLimit && incident.nearLimit.sites.length > 0) {
+    const during = incident.nearLimit.duringTest ? `, during ${incident.nearLimit.duringTest}` : ''
+    lines.push(`${INDENT}What filled the heap, read near its limit (${formatSize(incident.nearLimit.liveBytes)} used${during}): allocation sites sampled since the file started, freed ones included:`)
+    for (const site of incident.nearLimit.sites) lines.push(`${INDENT}${INDENT}- ${c.bold(site.functionName)} at ${site.file}:${site.line} -> ${formatSize(site.bytes)}`)
   }
   const retainers = incident.tests
     .filter((test) => (test.retainedBytes ?? 0) >= RETAINED_REPORT_MIN_BYTES)

@@ -1,4 +1,5 @@
 import type { AttributionOutcome } from '../attribution.js'
+import { JOURNAL_DIR_ENV } from '../journal.js'
 import type { ResolvedHeapmarkOptions } from '../options.js'
 import { claimResultChannel, joinResultChannel, openResultChannel, ResultChannelReader } from '../result-channel.js'
 import type { FileRetention } from '../retention.js'
@@ -51,7 +52,8 @@ export function openStreamedRun(
   env: NodeJS.ProcessEnv = process.env,
 ): StreamedRun {
   const joined = joinResultChannel<StreamedRunSettings>(env)
-  const collector = new ReportCollector(options, () => run.runner, () => rootDir, joined?.settings.journalDir)
+  // `heapmark run` names its own journal folder in `env` (JOURNAL_DIR_ENV) when it runs node:test.
+  const collector = new ReportCollector(options, () => run.runner, () => rootDir, joined?.settings.journalDir ?? env[JOURNAL_DIR_ENV])
   const dir = joined?.dir ?? openResultChannel({ journalDir: collector.journalDir } satisfies StreamedRunSettings, env)
   const run: StreamedRun = { dir, opened: !joined, collector, runner }
   return run
