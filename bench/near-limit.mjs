@@ -1,4 +1,4 @@
-// heapmark benchmark: what the near-limit watcher (src/core/near-limit-sites.ts) costs a run that
+// heapmark benchmark: what the near-limit watcher (src/core/oom/near-limit-sites.ts) costs a run that
 // never comes near its heap limit (a thread per test worker, polling the heap every 10 ms), and
 // what its one profile read costs when a worker does.
 //

@@ -3,7 +3,7 @@
 // a CommonJS root entry (dist/index.cjs, the "require" condition). The environment and reporter
 // modules Jest loads itself are CommonJS too: one bundle per worker-side entry loads faster than
 // ~25 ES modules (see bundle-runner.mjs) and does not depend on require(esm).
-// Shared chunks sit next to the entries: core/frames.ts takes the folder two levels above its
+// Shared chunks sit next to the entries: core/attribution/frames.ts takes the folder two levels above its
 // own file as heapmark's code (dist/), as it does for the unbundled and Vitest builds.
 import { rolldown } from 'rolldown'
 import { readdirSync, rmSync } from 'node:fs'

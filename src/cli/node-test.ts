@@ -2,9 +2,9 @@ import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import pc from 'picocolors'
-import { resolveOptions } from '../core/options.js'
-import { openStreamedRun, reportStreamedRun } from '../core/report/streamed-results.js'
-import { prepareRunOutputs } from '../core/run-outputs.js'
+import { resolveOptions } from '../core/config/options.js'
+import { openStreamedRun, reportStreamedRun } from '../core/run/streamed-results.js'
+import { prepareRunOutputs } from '../core/run/run-outputs.js'
 
 /**
  * heapmark's node:test register module (src/node/register.ts), the one of this install (not

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pc from 'picocolors'
-import { JOURNAL_DIR_ENV } from '../core/journal.js'
-import { resolveOptions } from '../core/options.js'
-import { reportFromJournals } from '../core/report/journal-report.js'
+import { JOURNAL_DIR_ENV } from '../core/oom/journal.js'
+import { resolveOptions } from '../core/config/options.js'
+import { reportFromJournals } from '../core/oom/journal-report.js'
 
 export interface RunnerJournals {
   dir: string

@@ -5,6 +5,6 @@
  */
 export { withHeapmark, type JestEnvironmentClass } from './with-heapmark.js'
 export { default as HeapmarkJestReporter } from './reporter.js'
-export { limitMemory, type LimitMemoryOptions } from '../core/limits.js'
-export { limitLeaks, type LimitLeaksOptions, type LeakStack } from '../core/leaks.js'
-export type { HeapmarkOptions } from '../core/options.js'
+export { limitMemory, type LimitMemoryOptions } from '../core/assertions/limits.js'
+export { limitLeaks, type LimitLeaksOptions, type LeakStack } from '../core/assertions/leaks.js'
+export type { HeapmarkOptions } from '../core/config/options.js'

@@ -1,9 +1,9 @@
-import type { AttributionOutcome } from '../core/attribution.js'
-import type { ResolvedHeapmarkOptions } from '../core/options.js'
+import type { AttributionOutcome } from '../core/attribution/attribution.js'
+import type { ResolvedHeapmarkOptions } from '../core/config/options.js'
 import type { TestState } from '../core/report/model.js'
-import type { FileRetention } from '../core/retention.js'
-import type { TestRecord } from '../core/test-result.js'
-import type { TestIdentity } from '../core/worker-session.js'
+import type { FileRetention } from '../core/retention/retention.js'
+import type { TestRecord } from '../core/worker/test-result.js'
+import type { TestIdentity } from '../core/worker/worker-session.js'
 
 /**
  * Project id -> the project's own test runner (absolute path), from `jest --showConfig`: how

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { TraceMap } from '@jridgewell/trace-mapping'
 import type { Config } from '@jest/types'
-import type { PositionMapper } from '../core/frames.js'
-import { originalPosition } from '../core/source-position.js'
+import type { PositionMapper } from '../core/attribution/frames.js'
+import { originalPosition } from '../core/attribution/source-position.js'
 import { loadedJestModule } from './jest-modules.js'
 
 /** The slice of Jest's ScriptTransformer (@jest/transform) heapmark uses. */

@@ -1,6 +1,6 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
 import type { Circus } from '@jest/types'
-import { shareWorkerState } from '../core/worker-state.js'
+import { shareWorkerState } from '../core/worker/worker-state.js'
 import { HeapmarkError } from '../errors.js'
 import { JestTestFile } from './test-file.js'
 import { joinJestRun } from './worker.js'

@@ -1,6 +1,6 @@
 import type { JestEnvironmentConfig } from '@jest/environment'
-import { joinResultChannel, RESULT_CHANNEL_ENV } from '../core/result-channel.js'
-import { WorkerSession, workerSessionSettings } from '../core/worker-session.js'
+import { joinResultChannel, RESULT_CHANNEL_ENV } from '../core/run/result-channel.js'
+import { WorkerSession, workerSessionSettings } from '../core/worker/worker-session.js'
 import type { JestRunSettings } from './run-settings.js'
 import { JestSourceMapper } from './source-map.js'
 

@@ -7,7 +7,7 @@
  * or from `heapmark run`, which read what the test processes send through the run's result channel.
  */
 import { prepareCaptureDir } from '../core/capture/writer.js'
-import { resolveOptions } from '../core/options.js'
+import { resolveOptions } from '../core/config/options.js'
 import { isHeapmarkError } from '../errors.js'
 
 const REGISTERED = Symbol.for('heapmark.node.registered')

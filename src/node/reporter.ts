@@ -6,20 +6,20 @@
  *     --test-reporter=spec --test-reporter-destination=stdout \
  *     --test-reporter=heapmark/node/reporter --test-reporter-destination=stdout
  *
- * How results get here: through the run's result channel (core/result-channel.ts), which this
+ * How results get here: through the run's result channel (core/run/result-channel.ts), which this
  * module opens as it loads, before node:test starts any test process, and names in the
  * environment they inherit; each test process sends every test as it ends, then its attribution
- * (core/report/streamed-results.ts). The alternative, `t.diagnostic()` messages through
+ * (core/run/streamed-results.ts). The alternative, `t.diagnostic()` messages through
  * node:test's own event stream, reaches every reporter of the run: `spec` would print each record
  * as an "ℹ heapmark:{…}" line unless heapmark replaced spec. The channel also works the same with
  * --test-isolation=none. Under `heapmark run` the channel is the wrapper's: this reporter joins it
  * and, reporting first, claims it.
  */
 import pc from 'picocolors'
-import { resolveOptions } from '../core/options.js'
-import { closeResultChannel } from '../core/result-channel.js'
-import { openStreamedRun, reportStreamedRun, type StreamedRun } from '../core/report/streamed-results.js'
-import { prepareRunOutputs } from '../core/run-outputs.js'
+import { resolveOptions } from '../core/config/options.js'
+import { closeResultChannel } from '../core/run/result-channel.js'
+import { openStreamedRun, reportStreamedRun, type StreamedRun } from '../core/run/streamed-results.js'
+import { prepareRunOutputs } from '../core/run/run-outputs.js'
 import { plural } from '../core/report/numbers.js'
 import { isHeapmarkError } from '../errors.js'
 import { RUNNER_NAME } from './meta.js'

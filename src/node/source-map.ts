@@ -1,7 +1,7 @@
 import { findSourceMap, type SourceMap } from 'node:module'
 import { pathToFileURL } from 'node:url'
-import type { PositionMapper } from '../core/frames.js'
-import { sourcePath } from '../core/source-position.js'
+import type { PositionMapper } from '../core/attribution/frames.js'
+import { sourcePath } from '../core/attribution/source-position.js'
 
 /**
  * node:test runs test files as they are. Plain JavaScript needs no mapping, and neither does

@@ -1,13 +1,13 @@
 import type { ReadCapture } from '../core/capture/reader.js'
 import type { CaptureNode } from '../core/capture/format.js'
-import { createSampleDecoder, type DecodedSample } from '../core/sample-size.js'
+import { createSampleDecoder, type DecodedSample } from '../core/attribution/sample-size.js'
 import { frameKey, toDisplayFrame, type DisplayFrame } from './frames.js'
 
 /**
  * The model every reporter starts from: the capture's call tree with display frames and bytes and
  * allocation counts per node. Bytes come from each node's `selfSize` (what DevTools shows; scaled
  * by V8); counts come from the samples, decoded with the sampling interval (V8 reports
- * size × count per sample, see core/sample-size.ts).
+ * size × count per sample, see core/attribution/sample-size.ts).
  */
 export interface CallTreeNode {
   id: number

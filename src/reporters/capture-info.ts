@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { ReadCapture } from '../core/capture/reader.js'
-import { formatSize } from '../core/size.js'
+import { formatSize } from '../core/config/size.js'
 
 /** Header facts every reporter shows about a capture, with plain profiles handled in one place. */
 

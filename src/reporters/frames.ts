@@ -1,6 +1,6 @@
 import { createColors } from 'picocolors'
 import type { CaptureCallFrame } from '../core/capture/format.js'
-import { displayPath, toFilePath } from '../core/frames.js'
+import { displayPath, toFilePath } from '../core/attribution/frames.js'
 import { printablePath } from '../core/report/printable-path.js'
 import type { FrameKind } from '../core/report/model.js'
 

@@ -1,5 +1,5 @@
 import type { ReadCapture } from '../core/capture/reader.js'
-import { formatSize } from '../core/size.js'
+import { formatSize } from '../core/config/size.js'
 import { aggregateFunctions, buildCallTree } from './call-tree.js'
 import { captureTitle } from './capture-info.js'
 import { colorsFor, frameLocation, paintFrame, type DisplayFrame } from './frames.js'

@@ -1,5 +1,5 @@
 import type { ReadCapture } from '../core/capture/reader.js'
-import { formatSize } from '../core/size.js'
+import { formatSize } from '../core/config/size.js'
 import { buildCallTree, sum, type CallTreeNode } from './call-tree.js'
 import { captureTitle } from './capture-info.js'
 import { colorsFor, frameLocation, paintFrame, type Colors, type DisplayFrame } from './frames.js'

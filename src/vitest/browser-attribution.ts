@@ -6,13 +6,13 @@
  */
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { AttributionAccumulator, type Attribution } from '../core/attribution.js'
+import { AttributionAccumulator, type Attribution } from '../core/attribution/attribution.js'
 import { createCapture } from '../core/capture/create.js'
 import { captureFileName, writeCapture } from '../core/capture/writer.js'
-import { createFrameResolver, isHeapmarkUrl, type MappedPosition } from '../core/frames.js'
-import type { ProfileNode, SamplingProfile } from '../core/heap-sampler.js'
-import { createSampleDecoder } from '../core/sample-size.js'
-import type { TestRecord } from '../core/test-result.js'
+import { createFrameResolver, isHeapmarkUrl, type MappedPosition } from '../core/attribution/frames.js'
+import type { ProfileNode, SamplingProfile } from '../core/attribution/heap-sampler.js'
+import { createSampleDecoder } from '../core/attribution/sample-size.js'
+import type { TestRecord } from '../core/worker/test-result.js'
 import { HEAPMARK_VERSION } from '../version.js'
 
 export interface AttributeRequest {

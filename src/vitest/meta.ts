@@ -1,7 +1,7 @@
-import type { AttributionOutcome } from '../core/attribution.js'
-import type { ResolvedHeapmarkOptions } from '../core/options.js'
-import type { TestRecord } from '../core/test-result.js'
-import type { FileRetention } from '../core/retention.js'
+import type { AttributionOutcome } from '../core/attribution/attribution.js'
+import type { ResolvedHeapmarkOptions } from '../core/config/options.js'
+import type { TestRecord } from '../core/worker/test-result.js'
+import type { FileRetention } from '../core/retention/retention.js'
 import type { MemoryFacts } from '../core/report/memory-facts.js'
 
 /** What the plugin hands to every worker through Vitest's provide/inject. */

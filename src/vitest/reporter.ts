@@ -1,10 +1,10 @@
 import pc from 'picocolors'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { ReportCollector } from '../core/report/collector.js'
+import { ReportCollector } from '../core/run/collector.js'
 import type { TestState } from '../core/report/model.js'
 import { testProperties } from '../core/report/test-properties.js'
 import { memoryFacts } from '../core/report/memory-facts.js'
-import type { ResolvedHeapmarkOptions } from '../core/options.js'
+import type { ResolvedHeapmarkOptions } from '../core/config/options.js'
 import './meta.js'
 import { reportedProjectName, testName } from './test-names.js'
 

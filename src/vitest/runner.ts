@@ -6,11 +6,11 @@
 import { TestRunner, inject } from 'vitest'
 import type { RunnerTestCase as Test, RunnerTestFile as File, RunnerTestSuite as Suite } from 'vitest'
 import path from 'node:path'
-import { WorkerSession, workerSessionSettings, type TestIdentity } from '../core/worker-session.js'
+import { WorkerSession, workerSessionSettings, type TestIdentity } from '../core/worker/worker-session.js'
 import { createModuleGraphMapper, loadSourceMapSupport, type EvaluatedModulesLike } from './source-map.js'
 import type { ProvidedSettings } from './meta.js'
 import { testName } from './test-names.js'
-import type { TestRecord } from '../core/test-result.js'
+import type { TestRecord } from '../core/worker/test-result.js'
 import { memoryFacts, memoryFactsLine } from '../core/report/memory-facts.js'
 import './meta.js'
 

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { TraceMap } from '@jridgewell/trace-mapping'
-import type { PositionMapper } from '../core/frames.js'
-import { originalPosition } from '../core/source-position.js'
+import type { PositionMapper } from '../core/attribution/frames.js'
+import { originalPosition } from '../core/attribution/source-position.js'
 
 /** The slice of Vite's module runner graph we read: each evaluated module keeps its transformed code. */
 export interface EvaluatedModulesLike {
@@ -18,7 +18,7 @@ let traceMapping: TraceMapping | undefined
  * Loads the source-map decoder. Lazily: most workers never read a profile (small files skip it),
  * and every module a worker loads costs start-up time. Call before mapping positions. Loaded
  * synchronously (its CommonJS build), so it is ready as soon as this is called: the near-limit
- * read (core/near-limit-sites.ts) maps positions in the middle of synchronous test code, and in
+ * read (core/oom/near-limit-sites.ts) maps positions in the middle of synchronous test code, and in
  * the vm pools a dynamic import would wait for Vitest's module loader until then.
  */
 export async function loadSourceMapSupport(): Promise<void> {

@@ -101,7 +101,7 @@ export async function writeCaptureFile(dir: string, name: string, capture: unkno
 
 /**
  * V8 reports size × count per sample, and several (size, count) pairs can give the same product
- * (20000×1 = 5000×4), so core/sample-size.ts cannot always recover the size. These sizes decode
+ * (20000×1 = 5000×4), so core/attribution/sample-size.ts cannot always recover the size. These sizes decode
  * exactly at 16 KiB, which keeps histogram assertions meaningful (many small sizes are ambiguous: see docs/measuring.md).
  */
 export const EXACT_SIZES = { tiny: 40, small: 1000, medium: 3000, large: 300 * 1024, huge: 5 * 1024 * 1024 } as const

@@ -1,5 +1,5 @@
-import type { Attribution } from '../attribution.js'
-import type { TestRecord } from '../test-result.js'
+import type { Attribution } from '../attribution/attribution.js'
+import type { TestRecord } from '../worker/test-result.js'
 import type { CaptureBuilder } from './builder.js'
 import { CAPTURE_VERSION, type Capture } from './format.js'
 

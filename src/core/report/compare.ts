@@ -1,4 +1,4 @@
-import { allowedIncrease, type IncreaseTolerance } from '../increase.js'
+import { allowedIncrease, type IncreaseTolerance } from '../history/increase.js'
 import type { MemoryReport } from './model.js'
 
 /** One test's peak in two reports; `before` or `after` is undefined for added/removed tests. */

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { formatSize } from '../size.js'
+import { formatSize } from '../config/size.js'
 import { memoryFacts, memoryFactsLine } from './memory-facts.js'
 import type { TestMemoryResult } from './model.js'
 

@@ -1,6 +1,6 @@
-import { formatSize } from '../size.js'
+import { formatSize } from '../config/size.js'
 import { printablePath } from './printable-path.js'
-import { limitedPeak } from '../test-result.js'
+import { limitedPeak } from '../worker/test-result.js'
 import type { MemoryReport, TestMemoryResult } from './model.js'
 import { plural } from './numbers.js'
 

@@ -1,5 +1,5 @@
-import { limitedPeak } from '../test-result.js'
-import { formatSize } from '../size.js'
+import { limitedPeak } from '../worker/test-result.js'
+import { formatSize } from '../config/size.js'
 import type { IncreaseResult } from './model.js'
 
 /**

@@ -253,7 +253,7 @@ export interface WorkerIncident {
   /** Every test the worker started, in order, with what is known about it. */
   tests: Array<{ name: string; file: string; peakBytes?: number; retainedBytes?: number }>
   /**
-   * Read once as the worker's heap usage crossed the near-limit threshold (core/near-limit-sites.ts):
+   * Read once as the worker's heap usage crossed the near-limit threshold (core/oom/near-limit-sites.ts):
    * the allocation sites sampled since heapmark last read the profile (usually the file's start),
    * freed ones included, summed by the first frame in the user's code.
    */

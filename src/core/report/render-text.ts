@@ -1,9 +1,9 @@
 import { createColors } from 'picocolors'
-import { limitedPeak } from '../test-result.js'
+import { limitedPeak } from '../worker/test-result.js'
 import { formatCount, plural } from './numbers.js'
 import type { DomLeakResult, LeakCheckResult } from './model.js'
-import { formatSize } from '../size.js'
-import { expandHistogram } from './histogram.js'
+import { formatSize } from '../config/size.js'
+import { expandHistogram } from '../attribution/histogram.js'
 import { INDENT, renderFrame, renderSites, type Colors } from './site-text.js'
 import {
   HISTOGRAM_BOUNDS,

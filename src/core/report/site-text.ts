@@ -1,6 +1,6 @@
 import { createColors } from 'picocolors'
 import { printablePath } from './printable-path.js'
-import { formatSize } from '../size.js'
+import { formatSize } from '../config/size.js'
 import type { AllocationSite, SourceFrame } from './model.js'
 import { plural } from './numbers.js'
 

@@ -1,4 +1,4 @@
-import { formatSize } from '../size.js'
+import { formatSize } from '../config/size.js'
 import type { TestMemoryResult } from './model.js'
 
 /**

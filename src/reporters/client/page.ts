@@ -18,7 +18,7 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return el as T
 }
 
-/** The same text as core/size.ts's formatSize on the server ("1.5 MiB"), so header and chart agree. */
+/** The same text as core/config/size.ts's formatSize on the server ("1.5 MiB"), so header and chart agree. */
 export function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   const sign = bytes < 0 ? '-' : ''

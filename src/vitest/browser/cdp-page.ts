@@ -5,7 +5,7 @@
  * isolate, so heap figures cover the whole page, while listeners are read on the test frame itself.
  */
 
-import type { ProfileNode, ProfileSample } from '../../core/heap-sampler.js'
+import type { ProfileNode, ProfileSample } from '../../core/attribution/heap-sampler.js'
 
 /** The slice of Vitest's CDP session we use (same shape in Vitest 4.1 and 5.1). */
 export interface CdpSession {

@@ -7,14 +7,14 @@
  * environment asks for it too): there Node's wrappers must measure. So each wrapper picks, when the
  * test runs, the page's measuring, Node's, or none (heapmark off).
  */
-import { limitLeaks as limitLeaksInNode, type LimitLeaksOptions } from '../../core/leaks.js'
-import { limitMemory as limitMemoryInNode, type LimitMemoryOptions } from '../../core/limits.js'
+import { limitLeaks as limitLeaksInNode, type LimitLeaksOptions } from '../../core/assertions/leaks.js'
+import { limitMemory as limitMemoryInNode, type LimitMemoryOptions } from '../../core/assertions/limits.js'
 import { limitLeaksInPage, limitMemoryInPage } from './limits.js'
 import { getBrowserState } from './state.js'
 
 export type { LimitMemoryOptions, LimitLeaksOptions }
-export type { LeakStack } from '../../core/leaks.js'
-export { parseSize, formatSize } from '../../core/size.js'
+export type { LeakStack } from '../../core/assertions/leaks.js'
+export { parseSize, formatSize } from '../../core/config/size.js'
 export { HeapmarkError, MemoryLimitError, LeakLimitError, isHeapmarkError, type HeapmarkErrorCode } from '../../errors.js'
 
 /** Fails the test when its peak memory reaches `limit`: in a page, its JS heap plus ArrayBuffer backing stores. */

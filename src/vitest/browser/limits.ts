@@ -4,10 +4,10 @@
  * setup.ts. With heapmark off (or in a browser it cannot measure) they only run the body.
  */
 import { HeapmarkError, LeakLimitError } from '../../errors.js'
-import type { LimitLeaksOptions } from '../../core/leaks.js'
-import type { LimitMemoryOptions } from '../../core/limits.js'
+import type { LimitLeaksOptions } from '../../core/assertions/leaks.js'
+import type { LimitMemoryOptions } from '../../core/assertions/limits.js'
 import type { LeakCheckResult } from '../../core/report/model.js'
-import { formatSize, parseSize } from '../../core/size.js'
+import { formatSize, parseSize } from '../../core/config/size.js'
 import { describeDomLeaks, domGrowth, domLeakResult, hasDomLeaks, steadyDomGrowth, type DomReading } from './dom-leaks.js'
 import { getBrowserState, type BrowserTest } from './state.js'
 

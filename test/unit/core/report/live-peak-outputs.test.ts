@@ -4,7 +4,7 @@ import { buildReport } from '../../../../src/core/report/build.js'
 import { renderMarkdownReport } from '../../../../src/core/report/markdown.js'
 import { renderTextReport } from '../../../../src/core/report/render-text.js'
 import { testProperties } from '../../../../src/core/report/test-properties.js'
-import { limitedPeak } from '../../../../src/core/test-result.js'
+import { limitedPeak } from '../../../../src/core/worker/test-result.js'
 import { makeTestResult } from '../../../helpers/records.js'
 
 const MiB = 1024 * 1024

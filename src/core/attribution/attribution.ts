@@ -1,0 +1,112 @@
+import type { AllocationSite, NotSampledReason, SizeHistogramBucket, SourceFrame } from '../report/model.js'
+import { addToHistogram, compactHistogram, createHistogram } from './histogram.js'
+import type { PlacedSample, ProfileCallFrame, ProfileNode } from './heap-sampler.js'
+import { createSampleDecoder } from './sample-size.js'
+import { CaptureBuilder } from '../capture/builder.js'
+
+/** Frames kept per sample in a capture: deep enough for any real call tree, bounded for safety. */
+const CAPTURE_MAX_DEPTH = 128
+
+/** What the sampler saw a test allocate on the JS heap (estimates, scaled from samples). */
+export interface Attribution {
+  sampledBytes: number
+  allocationCount: number
+  histogram: SizeHistogramBucket[]
+  sites: AllocationSite[]
+  /** A boundary marker was missed: the samples after it could not be placed. */
+  incomplete?: boolean
+}
+
+/** Sent in place of an attribution for a test whose allocation sites were not read, saying why. */
+export interface NotSampled {
+  notSampled: NotSampledReason
+}
+
+/** What a worker sends per test about its allocation sites. */
+export type AttributionOutcome = Attribution | NotSampled
+
+export function isNotSampled(outcome: AttributionOutcome | undefined): outcome is NotSampled {
+  return outcome !== undefined && 'notSampled' in outcome
+}
+
+export interface AttributionSettings {
+  interval: number
+  /** Frames that identify a site (the report's `stacks`). */
+  depth: number
+  resolveFrame: (frame: ProfileCallFrame) => SourceFrame
+  decode: ReturnType<typeof createSampleDecoder>
+  /** True for allocations heapmark itself made inside a test's window (its bookkeeping). */
+  isOwnAllocation: (node: ProfileNode, parents: Map<number, ProfileNode>) => boolean
+  /** Keep every sample with its full stack for a capture file, relative to this root. */
+  captureRootDir?: string
+}
+
+/** Adds up sampled allocations for one test, grouping them by their innermost `depth` frames. */
+export class AttributionAccumulator {
+  private bytes = 0
+  private count = 0
+  private readonly histogram = createHistogram()
+  private readonly sites = new Map<string, AllocationSite>()
+  incomplete = false
+  readonly capture: CaptureBuilder | undefined
+
+  constructor(private readonly settings: AttributionSettings) {
+    this.capture = settings.captureRootDir === undefined ? undefined : new CaptureBuilder(settings.captureRootDir)
+  }
+
+  add(sample: PlacedSample, parents: Map<number, ProfileNode>): void {
+    if (this.settings.isOwnAllocation(sample.node, parents)) return
+    // The reported size is already scaled by V8 to stand for all allocations the sample represents.
+    const { size, count } = this.settings.decode(sample.size)
+    const bytes = sample.size
+    const weight = count
+    this.bytes += bytes
+    this.count += weight
+    addToHistogram(this.histogram, size, weight, bytes)
+    if (this.capture) this.capture.add(this.fullStackOf(sample.node, parents), sample.size, sample.ordinal)
+    const frames = this.stackOf(sample.node, parents)
+    const key = frames.map((f) => `${f.file}:${f.line}:${f.column}:${f.functionName}`).join('|')
+    const site = this.sites.get(key)
+    if (site) {
+      site.bytes += bytes
+      site.count += weight
+    } else {
+      this.sites.set(key, { frames, bytes, count: weight })
+    }
+  }
+
+  finish(maxSites: number): Attribution {
+    const sites = [...this.sites.values()]
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, maxSites)
+      .map((site) => ({ ...site, bytes: Math.round(site.bytes), count: Math.round(site.count) }))
+    return {
+      sampledBytes: Math.round(this.bytes),
+      allocationCount: Math.round(this.count),
+      histogram: compactHistogram(this.histogram).map((b) => ({ ...b, count: Math.round(b.count), bytes: Math.round(b.bytes) })),
+      sites,
+      ...(this.incomplete ? { incomplete: true } : {}),
+    }
+  }
+
+  /** Outermost first, as a profile tree wants it. */
+  private fullStackOf(node: ProfileNode, parents: Map<number, ProfileNode>): SourceFrame[] {
+    const frames: SourceFrame[] = []
+    for (let current: ProfileNode | undefined = node; current && frames.length < CAPTURE_MAX_DEPTH; current = parents.get(current.id)) {
+      if (current.callFrame.url !== '' || current === node) frames.push(this.settings.resolveFrame(current.callFrame))
+    }
+    return frames.reverse()
+  }
+
+  private stackOf(node: ProfileNode, parents: Map<number, ProfileNode>): SourceFrame[] {
+    const frames: SourceFrame[] = []
+    let current: ProfileNode | undefined = node
+    // Frames without a URL are V8 pseudo-frames ("(root)") and builtins: they say nothing about user code.
+    while (current && frames.length < this.settings.depth) {
+      if (current.callFrame.url !== '') frames.push(this.settings.resolveFrame(current.callFrame))
+      current = parents.get(current.id)
+    }
+    if (frames.length === 0) frames.push(this.settings.resolveFrame(node.callFrame))
+    return frames
+  }
+}

@@ -1,0 +1,196 @@
+import { AttributionAccumulator, type Attribution, type AttributionSettings } from './attribution.js'
+import type { CaptureBuilder } from '../capture/builder.js'
+import type { CollectedSamples, HeapSampler } from './heap-sampler.js'
+import type { MemoryReading } from '../measure/memory-meter.js'
+
+/**
+ * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
+ * worth it when some test in the batch used enough memory for its allocation sites to matter: at a
+ * 16 KiB interval a test under 1 MiB gets a few dozen samples, mostly the runner's own.
+ */
+export const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
+export const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
+/**
+ * The profile is read at least once this much was allocated (about 32k samples at the default
+ * interval, a few MB of V8's sample store), so the store cannot grow without bound. Counted in
+ * bytes, not files: a read is a forced full GC, and with isolate: false a read every 10 small
+ * files was 12 of the 13 full GCs heapmark added to a suite of 2000 tiny tests.
+ */
+const MAX_UNREAD_ALLOCATION_BYTES = 512 * 1024 * 1024
+
+/**
+ * Who allocated what, per test, from one sampling session that spans many tests: each test start
+ * and end is a numbered boundary (heap-sampler.ts), the session is read now and then (a forced
+ * full GC inside V8), and each sample goes to the tests that were running in its gap.
+ */
+export class GapAttribution {
+  /** Tests running in each gap between boundaries of the current sampling session. */
+  private gapTests: string[][] = [[]]
+  private readonly accumulators = new Map<string, AttributionAccumulator>()
+  private readonly captures = new Map<string, CaptureBuilder>()
+  /** Finished tests all of whose samples have been read. */
+  private readonly readKeys = new Set<string>()
+  /** A test since the last read used enough memory to make reading the profile worthwhile. */
+  private worthReading = false
+  /** Bytes tests allocated (markers included) since the last read: what V8's sample store holds. */
+  private allocatedSinceRead = 0
+  /**
+   * Mark test boundaries (and so attribute allocations) in the current file. Each boundary
+   * allocates 16 sampling intervals (256 KiB) of young garbage, which on a suite of 1 ms tests
+   * doubled the scavenges. A worker's first file is marked; a later file (isolate: false) only
+   * when the file before it had a test that reached the attribution thresholds, or with captures.
+   * Tests in unmarked files read as not sampled; one with a limit is still sampled (rebaseline()).
+   */
+  private marking = true
+  private fileWorthMarking = false
+  /** Boundary marker bytes made since the last settle. */
+  private markerGarbage = 0
+
+  constructor(
+    /** The session's sampler; undefined when attribution does not have V8's sampler. */
+    private readonly sampler: HeapSampler | undefined,
+    private readonly settings: AttributionSettings,
+    private readonly maxSites: number,
+    /** Mark every file (captures need every test's samples). */
+    private readonly alwaysMark: boolean,
+    /** Keys of the tests running now. */
+    private readonly activeKeys: () => string[],
+  ) {}
+
+  /** A test starts (call before it joins the running tests). */
+  begin(key: string): void {
+    // A retry or repeat of the same test: report the last attempt only, so earlier attempts'
+    // samples (still unread) must not flow into the new accumulator.
+    if (this.accumulators.has(key)) this.forgetAttempt(key)
+    if (!this.marking) return
+    const boundary = this.open(key)
+    if (boundary !== undefined) this.gapTests[boundary + 1] = [...this.activeKeys(), key]
+  }
+
+  /** A running test with a limit: sample it from now on even where boundaries are off. */
+  ensureSampled(key: string): void {
+    if (this.accumulators.has(key)) return
+    const boundary = this.open(key)
+    if (boundary !== undefined) this.gapTests[boundary + 1] = this.activeKeys()
+  }
+
+  /** A test ended (call after it left the running tests). */
+  end(key: string, reading: MemoryReading): void {
+    const marked = this.accumulators.has(key)
+    this.allocatedSinceRead += reading.heapAllocatedBytes
+    if (reading.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES || reading.heapAllocatedBytes + reading.externalAllocatedBytes >= ATTRIBUTION_MIN_ALLOCATED_BYTES) {
+      if (marked) this.worthReading = true
+      this.fileWorthMarking = true
+    }
+    if (marked && this.sampler) {
+      const boundary = this.mark()
+      this.gapTests[boundary + 1] = this.activeKeys()
+    }
+  }
+
+  /** A file ended: the next one marks test boundaries only if this one had a test worth reading. */
+  fileEnded(): void {
+    this.marking = this.alwaysMark || this.fileWorthMarking
+    this.fileWorthMarking = false
+  }
+
+  /** Marker bytes made since the last call: young garbage the settle accounts for. */
+  takeMarkerGarbage(): number {
+    const bytes = this.markerGarbage
+    this.markerGarbage = 0
+    return bytes
+  }
+
+  /**
+   * Reads the profile when a test since the last read was big enough to be worth it (or `force`);
+   * otherwise drops the finished tests' attribution. Returns whether it read.
+   */
+  collectIfWorthwhile(force: boolean): boolean {
+    if (force || this.worthReading || this.allocatedSinceRead >= MAX_UNREAD_ALLOCATION_BYTES) {
+      this.collect()
+      this.worthReading = false
+      return true
+    }
+    // Finished tests whose samples are still in the unread profile get no attribution; those whose
+    // window ended before an earlier read (e.g. a limit failure's) keep theirs.
+    for (const key of [...this.accumulators.keys()]) {
+      if (!this.isActive(key) && !this.readKeys.has(key)) this.accumulators.delete(key)
+    }
+    return false
+  }
+
+  /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */
+  collect(): void {
+    // Not a retention point: the read's full GC ran inside V8, before the profile it returns
+    // was built, so the heap after it is not garbage-free.
+    this.allocatedSinceRead = 0
+    if (this.sampler) this.distribute(this.sampler.collect())
+    else this.accumulators.clear()
+  }
+
+  /** Hands a read session's samples to the tests of their gaps. */
+  distribute({ samples, parents, confirmedBoundaries }: CollectedSamples): void {
+    for (const sample of samples) {
+      for (const key of this.gapTests[sample.gap] ?? []) this.accumulators.get(key)?.add(sample, parents)
+    }
+    // Tests whose window runs past a missed boundary lose the samples after it; say so.
+    for (let gap = confirmedBoundaries + 1; gap < this.gapTests.length; gap++) {
+      for (const key of this.gapTests[gap] ?? []) {
+        const accumulator = this.accumulators.get(key)
+        if (accumulator) accumulator.incomplete = true
+      }
+    }
+    this.gapTests = [this.activeKeys()]
+    for (const key of this.accumulators.keys()) if (!this.isActive(key)) this.readKeys.add(key)
+  }
+
+  /** The attribution of a finished test; call collect() first. Forgets it. */
+  takeAttribution(key: string): Attribution | undefined {
+    const accumulator = this.accumulators.get(key)
+    if (!accumulator || this.isActive(key)) return undefined
+    this.accumulators.delete(key)
+    this.readKeys.delete(key)
+    if (accumulator.capture) this.captures.set(key, accumulator.capture)
+    return accumulator.finish(this.maxSites)
+  }
+
+  /** Attributions of every finished test; call collect() first. */
+  takeFinishedAttributions(): Map<string, Attribution> {
+    const result = new Map<string, Attribution>()
+    for (const key of [...this.accumulators.keys()]) {
+      const attribution = this.takeAttribution(key)
+      if (attribution) result.set(key, attribution)
+    }
+    return result
+  }
+
+  /** The capture tree of a test whose attribution was taken. Forgets it. */
+  takeCapture(key: string): CaptureBuilder | undefined {
+    const capture = this.captures.get(key)
+    this.captures.delete(key)
+    return capture
+  }
+
+  /** Starts sampling a test's allocations: an accumulator and a boundary marker. Returns the boundary's index. */
+  private open(key: string): number | undefined {
+    this.accumulators.set(key, new AttributionAccumulator(this.settings))
+    return this.sampler ? this.mark() : undefined
+  }
+
+  private mark(): number {
+    this.markerGarbage += this.sampler!.markerBytes
+    this.allocatedSinceRead += this.sampler!.markerBytes
+    return this.sampler!.mark()
+  }
+
+  private forgetAttempt(key: string): void {
+    this.accumulators.delete(key)
+    this.gapTests = this.gapTests.map((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : keys))
+    this.readKeys.delete(key)
+    this.captures.delete(key)
+  }
+
+  private isActive(key: string): boolean {
+    return this.activeKeys().includes(key)
+  }
+}

@@ -1,0 +1,113 @@
+import { isNotSampled, type AttributionOutcome } from '../attribution/attribution.js'
+import type { MemoryLimit, TestMeasurement } from '../measure/test-measurement.js'
+import type { WorkerThreadsUsage } from '../measure/worker-threads.js'
+import type { LeakCheck } from '../assertions/leaks.js'
+import type { IncreaseCheck } from '../history/increase.js'
+import type { TestMemoryResult, TestState } from '../report/model.js'
+import type { LivePeakKind } from '../measure/live-peak.js'
+
+/**
+ * What a worker sends about one test as soon as it ends: plain JSON, small, runner-agnostic.
+ * Attribution (sites, histogram) follows separately, once per file: see TestMeasurer.collect().
+ */
+export interface TestRecord {
+  /** This thread's peak plus the peaks of worker_threads the test started. */
+  peakBytes: number
+  heapPeakBytes: number
+  externalPeakBytes: number
+  /**
+   * This thread's live peak (see live-peak.ts); worker_threads the test started are not in it.
+   * Absent for browser-mode tests, whose page heap is read once per test (no GC readings).
+   */
+  livePeakBytes?: number
+  livePeakKind?: LivePeakKind
+  /** The peak may read high by up to this much (a full GC ran during the test); see TestMemoryResult. */
+  peakUncertaintyBytes?: number
+  allocatedBytes: number
+  overlapping: number
+  durationMs: number
+  workerThreads?: WorkerThreadsUsage
+  leaks?: LeakCheck
+  limit?: {
+    spec: string
+    bytes: number
+    currentThreadOnly: boolean
+    /** Set when the limit judged the live peak. */
+    measure?: 'live'
+    exceeded: boolean
+    /** Absent for limitMemory; see AppliedDefaultLimit. */
+    origin?: 'default' | 'file'
+    from?: string
+    /** A default limit was not judged: the test ran concurrently with others. */
+    notJudged?: 'concurrent'
+  }
+  /** --fail-on-increase compared the peak with the test's history. */
+  increase?: IncreaseCheck
+  /** Set by the browser-mode hook: the browser the page ran in. */
+  browser?: string
+}
+
+/**
+ * The peak a limit is judged on: all threads by default, as pytest-memray counts all threads; the
+ * used peak by default, the live peak with `measure: 'live'` (plus worker_threads' used peaks).
+ */
+export function limitedPeak(
+  record: Pick<TestRecord, 'peakBytes' | 'workerThreads'> & Partial<Pick<TestRecord, 'livePeakBytes'>>,
+  limit: Pick<MemoryLimit, 'currentThreadOnly' | 'measure'>,
+): number {
+  const threads = record.workerThreads?.peakBytes ?? 0
+  if (limit.measure === 'live' && record.livePeakBytes !== undefined) return record.livePeakBytes + (limit.currentThreadOnly ? 0 : threads)
+  return limit.currentThreadOnly ? record.peakBytes - threads : record.peakBytes
+}
+
+export function toTestRecord(measurement: TestMeasurement, limit?: MemoryLimit, leaks?: LeakCheck): TestRecord {
+  const { reading, workerThreads } = measurement
+  const record: TestRecord = {
+    peakBytes: reading.peakBytes + (workerThreads?.peakBytes ?? 0),
+    heapPeakBytes: reading.heapPeakBytes,
+    externalPeakBytes: reading.externalPeakBytes,
+    livePeakBytes: reading.livePeakBytes,
+    livePeakKind: reading.livePeakKind,
+    ...(reading.uncertaintyBytes > 0 ? { peakUncertaintyBytes: reading.uncertaintyBytes } : {}),
+    // Exact for the JS heap and external memory (growth plus what GCs freed meanwhile), unlike the sampled sum.
+    allocatedBytes: reading.heapAllocatedBytes + reading.externalAllocatedBytes,
+    overlapping: measurement.overlapping,
+    durationMs: Math.round(measurement.durationMs * 100) / 100,
+    ...(workerThreads ? { workerThreads } : {}),
+    ...(leaks ? { leaks } : {}),
+  }
+  if (limit) record.limit = { ...limit, exceeded: limitedPeak(record, limit) >= limit.bytes }
+  return record
+}
+
+export function buildTestResult(
+  identity: { id: string; name: string; file: string; state: TestState },
+  record: TestRecord,
+  outcome: AttributionOutcome | undefined,
+): TestMemoryResult {
+  const attribution = isNotSampled(outcome) ? undefined : outcome
+  // Nothing at all arrived for the test's file: its worker stopped before the file ended.
+  const notSampled = isNotSampled(outcome) ? outcome.notSampled : outcome === undefined ? 'file-unfinished' as const : undefined
+  return {
+    ...identity,
+    peakBytes: record.peakBytes,
+    heapPeakBytes: record.heapPeakBytes,
+    externalPeakBytes: record.externalPeakBytes,
+    ...(record.livePeakBytes !== undefined && record.livePeakKind !== undefined ? { livePeakBytes: record.livePeakBytes, livePeakKind: record.livePeakKind } : {}),
+    ...(record.peakUncertaintyBytes ? { peakUncertaintyBytes: record.peakUncertaintyBytes } : {}),
+    totalBytes: record.allocatedBytes,
+    allocationCount: attribution?.allocationCount ?? 0,
+    sampled: attribution !== undefined,
+    ...(notSampled ? { notSampled } : {}),
+    ...(attribution?.incomplete ? { sampledIncomplete: true } : {}),
+    histogram: attribution?.histogram ?? [],
+    sites: attribution?.sites ?? [],
+    ...(record.limit ? { limit: { kind: 'memory' as const, ...record.limit } } : {}),
+    ...(record.workerThreads ? { workerThreads: record.workerThreads } : {}),
+    ...(record.leaks ? { leaks: record.leaks } : {}),
+    ...(record.increase ? { increase: record.increase } : {}),
+    ...(record.overlapping > 0 ? { shared: { overlapping: record.overlapping } } : {}),
+    ...(record.browser ? { browser: record.browser } : {}),
+    durationMs: record.durationMs,
+  }
+}
