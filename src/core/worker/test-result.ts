@@ -3,7 +3,7 @@ import type { MemoryLimit, TestMeasurement } from '../measure/test-measurement.j
 import type { WorkerThreadsUsage } from '../measure/worker-threads.js'
 import type { LeakCheck } from '../assertions/leaks.js'
 import type { IncreaseCheck } from '../history/increase.js'
-import type { TestMemoryResult, TestState } from '../report/model.js'
+import type { MemoryLimitResult, TestMemoryResult, TestState } from '../report/model.js'
 import type { LivePeakKind } from '../measure/live-peak.js'
 
 /**
@@ -28,19 +28,8 @@ export interface TestRecord {
   durationMs: number
   workerThreads?: WorkerThreadsUsage
   leaks?: LeakCheck
-  limit?: {
-    spec: string
-    bytes: number
-    currentThreadOnly: boolean
-    /** Set when the limit judged the live peak. */
-    measure?: 'live'
-    exceeded: boolean
-    /** Absent for limitMemory; see AppliedDefaultLimit. */
-    origin?: 'default' | 'file'
-    from?: string
-    /** A default limit was not judged: the test ran concurrently with others. */
-    notJudged?: 'concurrent'
-  }
+  /** The report's limit result, less its kind (see MemoryLimitResult). */
+  limit?: Omit<MemoryLimitResult, 'kind'>
   /** --fail-on-increase compared the peak with the test's history. */
   increase?: IncreaseCheck
   /** Set by the browser-mode hook: the browser the page ran in. */
