@@ -83,6 +83,9 @@ export const runCommand: Command = {
       await nodeTest?.finish()
       if (jest) {
         await jest.finish(existsSync(marker))
+        // heapmark's reporter in jest.config (it wrote the marker) reports the run itself, unless
+        // Jest's process died first (--runInBand out of memory): then the journals do.
+        await journals.finish(interrupted)
         return code
       }
       if (!existsSync(marker)) {
