@@ -187,8 +187,10 @@ export function renderLivePeak(test: TestMemoryResult, c: Colors = createColors(
   if (test.livePeakBytes === undefined || test.livePeakKind === undefined) return ''
   const live = formatSize(test.livePeakBytes)
   switch (test.livePeakKind) {
+    // Most small tests see no GC: a line saying nothing is known would repeat under nearly every
+    // test. The JSON keeps the kind; the docs say the used peak is then the only bound.
     case 'unknown':
-      return `Live peak: not known ${c.dim('(no GC ran during the test to tell live data from garbage: at most the peak)')}`
+      return ''
     case 'estimate':
       return `Live peak: ${c.bold(live)} ${c.dim('(precise mode; the rest of the peak was garbage not yet collected)')}`
     case 'lower-bound':
