@@ -74,6 +74,12 @@ export const EXTERNAL_RELEASE_LAG_BYTES = 1024 * 1024
 export const YOUNG_STALE_LIMIT_BYTES = 4 * 1024 * 1024
 
 /**
+ * Young memory (markers excluded) left by a test that ran GCs of its own, above which the next
+ * test starts on a minor GC (see settle()): the live peak's lower bound loses up to this much.
+ */
+export const LIVE_BOUND_YOUNG_BYTES = 512 * 1024
+
+/**
  * Known marker garbage credited at most: a GC no test saw, between tests, could have taken
  * some of it, and the reading would add back what is no longer there.
  */
@@ -160,7 +166,12 @@ export class MemoryMeter {
     let level = currentLevel()
     // Growth of 1 MiB or more since the last settle may be young garbage: a minor GC tells.
     const grewALot = this.settledBytes !== undefined && this.total(level) - leftGarbage - this.settledBytes >= KEEPER_GROWTH_BYTES
-    if (strict || grewALot || this.floor === undefined || unseenGc || young - this.youngMarkers >= YOUNG_STALE_LIMIT_BYTES || this.youngMarkers > MAX_YOUNG_MARKER_BYTES) {
+    // The test that just ended ran GCs of its own (it allocates a lot), and left young garbage: a
+    // minor GC clears it, so the next test's live-peak lower bound (which must subtract the young
+    // generation at its start, live or not) stays tight. Next to what such a test costs, a minor
+    // GC is noise; suites of small tests, which see no GC, never pay it.
+    const afterBusyTest = this.floor !== undefined && this.youngAfterSettle === undefined && young - this.youngMarkers >= LIVE_BOUND_YOUNG_BYTES
+    if (strict || grewALot || afterBusyTest || this.floor === undefined || unseenGc || young - this.youngMarkers >= YOUNG_STALE_LIMIT_BYTES || this.youngMarkers > MAX_YOUNG_MARKER_BYTES) {
       this.gc({ type: 'minor' })
       this.youngMarkers = 0
       this.youngGarbage = 0
