@@ -92,11 +92,13 @@ function expectVerdicts(run: FixtureRun, failureOf: (file: string, name: string)
   )
   expect(failureOf('plain', 'big over the default')).toContain('Tests without limitMemory get this limit.')
   expect(failureOf('down', 'medium over the lowered file limit')).toMatch(
-    /Test was limited to 4\.0 MiB \(4 MB: this file's limit, from @heapmark-limit at down\.test\.m?[jt]s:2\) but its peak was [89]\.\d MiB/,
+    /Test was limited to 4\.0 MiB \(4 MB: this file's limit, from @heapmark-limit at down\.test\.m?[jt]s:2\) but its peak was [789]\.\d MiB/,
   )
   // limitMemory on a test replaces the default: its own message, no mention of a default.
   const lowered = failureOf('plain', 'limitMemory lowers it for its test')
-  expect(lowered).toMatch(/Test was limited to 4\.0 MiB \(4 MB\) but its peak was [89]\.\d MiB/)
+  // An 8 MiB Buffer: within the accuracy promise (max(5%, 1 MiB)); a GC during the test may free
+  // a little heap garbage older than it, which reads as a small negative heap part.
+  expect(lowered).toMatch(/Test was limited to 4\.0 MiB \(4 MB\) but its peak was [789]\.\d MiB/)
   expect(lowered).not.toContain('default')
   expect(failureOf('bad', 'any test of a file with a bad comment')).toMatch(
     /Invalid value "4 MX" for @heapmark-limit at bad\.test\.m?[jt]s:1: expected a size like "48 MB", a number of bytes, or "off"/,
