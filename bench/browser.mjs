@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hasTime, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
+import { hasTime, installHeapmarkCopy, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
 
 const CHROMIUM = '/usr/bin/chromium'
 if (!existsSync(CHROMIUM)) {
@@ -27,9 +27,7 @@ const TESTS_PER_FILE = 10
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const work = join(repo, 'bench', '.tmp-browser')
 rmSync(work, { recursive: true, force: true })
-mkdirSync(join(work, 'node_modules', 'heapmark'), { recursive: true })
-cpSync(join(repo, 'package.json'), join(work, 'node_modules', 'heapmark', 'package.json'))
-cpSync(join(repo, 'dist'), join(work, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+installHeapmarkCopy(repo, work)
 const suite = join(work, 'suite')
 mkdirSync(join(suite, 'src'), { recursive: true })
 writeFileSync(join(suite, 'package.json'), '{ "private": true, "type": "module" }\n')

@@ -8,16 +8,14 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hasTime, median, ratio, scrubbedEnv, sec, timedNode } from './lib.mjs'
+import { hasTime, installHeapmarkCopy, median, ratio, scrubbedEnv, sec, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs')
 // As bench/run.mjs: heapmark installed in node_modules next to the suite, as users have it.
 const workRoot = join(repo, 'bench', '.tmp', 'default-limit')
 rmSync(workRoot, { recursive: true, force: true })
-mkdirSync(join(workRoot, 'node_modules', 'heapmark'), { recursive: true })
-cpSync(join(repo, 'package.json'), join(workRoot, 'node_modules', 'heapmark', 'package.json'))
-cpSync(join(repo, 'dist'), join(workRoot, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+installHeapmarkCopy(repo, workRoot)
 cpSync(join(repo, 'bench', 'fixtures', 'suite'), join(workRoot, 'suite'), { recursive: true })
 writeFileSync(join(workRoot, 'suite', 'package.json'), '{ "private": true, "type": "module" }\n')
 

@@ -9,7 +9,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gcColumns, gcCounting, hasTime, loadAverage, median, ratio, scrubbedEnv, sec, timedNode } from './lib.mjs'
+import { gcColumns, gcCounting, hasTime, installHeapmarkCopy, loadAverage, median, ratio, scrubbedEnv, sec, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const jestBin = join(repo, 'node_modules', 'jest', 'bin', 'jest.js')
@@ -29,9 +29,7 @@ if (!existsSync(join(repo, 'dist', 'jest', 'environment.cjs'))) {
 
 // ---- the fixture: the Vitest bench suite as a Jest + TypeScript project -----------------------
 rmSync(root, { recursive: true, force: true })
-mkdirSync(join(root, 'node_modules', 'heapmark'), { recursive: true })
-cpSync(join(repo, 'package.json'), join(root, 'node_modules', 'heapmark', 'package.json'))
-cpSync(join(repo, 'dist'), join(root, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+installHeapmarkCopy(repo, root)
 const suiteDir = join(repo, 'bench', 'fixtures', 'suite')
 const files = readdirSync(suiteDir).filter((name) => name.endsWith('.test.ts'))
 for (const name of files) {

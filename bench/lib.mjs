@@ -1,8 +1,8 @@
 // What the bench scripts (run.mjs, jest.mjs, node-test.mjs) share: timing a Node child process
 // (wall, and CPU of its whole process tree through /usr/bin/time), a scrubbed child environment,
-// and the small number/table formatters of their output. Plain ESM, no dependencies.
+// the small number/table formatters of their output, and heapmark installed as users have it. Plain ESM, no dependencies.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -93,3 +93,14 @@ export function gcColumns(offRuns, onRuns) {
 }
 
 export const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' / ')
+
+/**
+ * Copies the built package into `<dir>/node_modules/heapmark`, as an install lays it out: resolved
+ * from the repo itself, Vite would transform heapmark's modules for every worker (bench/run.mjs).
+ */
+export function installHeapmarkCopy(repo, dir) {
+  const target = join(dir, 'node_modules', 'heapmark')
+  mkdirSync(target, { recursive: true })
+  cpSync(join(repo, 'package.json'), join(target, 'package.json'))
+  cpSync(join(repo, 'dist'), join(target, 'dist'), { recursive: true })
+}

@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hasTime, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
+import { hasTime, installHeapmarkCopy, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
@@ -31,9 +31,7 @@ if (!existsSync(join(repo, 'dist', 'vitest', 'index.js'))) {
 // heapmark installed as users have it (see bench/run.mjs for why not from the repo itself).
 const workRoot = join(repo, 'bench', '.tmp-live-peak')
 rmSync(workRoot, { recursive: true, force: true })
-mkdirSync(join(workRoot, 'node_modules', 'heapmark'), { recursive: true })
-cpSync(join(repo, 'package.json'), join(workRoot, 'node_modules', 'heapmark', 'package.json'))
-cpSync(join(repo, 'dist'), join(workRoot, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+installHeapmarkCopy(repo, workRoot)
 const suiteRoot = join(workRoot, 'suite')
 cpSync(join(repo, 'bench', 'fixtures', 'suite'), suiteRoot, { recursive: true })
 writeFileSync(join(suiteRoot, 'package.json'), '{ "private": true, "type": "module" }\n')

@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hasTime, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
+import { hasTime, installHeapmarkCopy, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs')
@@ -22,9 +22,7 @@ const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 9
 // As bench/run.mjs: heapmark copied into node_modules, where users have it.
 const workRoot = join(repo, 'bench', '.tmp-near-limit')
 rmSync(workRoot, { recursive: true, force: true })
-mkdirSync(join(workRoot, 'node_modules', 'heapmark'), { recursive: true })
-cpSync(join(repo, 'package.json'), join(workRoot, 'node_modules', 'heapmark', 'package.json'))
-cpSync(join(repo, 'dist'), join(workRoot, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+installHeapmarkCopy(repo, workRoot)
 for (const name of ['suite', 'node-suite']) {
   cpSync(join(repo, 'bench', 'fixtures', name), join(workRoot, name), { recursive: true })
   writeFileSync(join(workRoot, name, 'package.json'), '{ "private": true, "type": "module" }\n')

@@ -10,7 +10,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TIME, gcColumns, gcCounting, hasTime, loadAverage, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
+import { gcColumns, gcCounting, hasTime, installHeapmarkCopy, loadAverage, median, ratio, scrubbedEnv, sec, table, TIME, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 if (!existsSync(join(repo, 'dist', 'node', 'register.js'))) {
@@ -29,9 +29,7 @@ if (!Number.isInteger(rounds) || rounds < 2) {
 // dependencies resolve from the repo's node_modules.
 const workRoot = join(repo, '.tmp', 'bench-node-test')
 rmSync(workRoot, { recursive: true, force: true })
-mkdirSync(join(workRoot, 'node_modules', 'heapmark'), { recursive: true })
-cpSync(join(repo, 'package.json'), join(workRoot, 'node_modules', 'heapmark', 'package.json'))
-cpSync(join(repo, 'dist'), join(workRoot, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+installHeapmarkCopy(repo, workRoot)
 const suiteRoot = join(workRoot, 'suite')
 cpSync(join(repo, 'bench', 'fixtures', 'node-suite'), suiteRoot, { recursive: true })
 writeFileSync(join(workRoot, 'package.json'), '{ "private": true, "type": "module" }\n')

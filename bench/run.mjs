@@ -23,7 +23,7 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { TIME, gcColumns, gcCounting, hasTime, loadAverage, median, ratio, scrubbedEnv, sec, table, timedNode } from './lib.mjs'
+import { gcColumns, gcCounting, hasTime, installHeapmarkCopy, loadAverage, median, ratio, scrubbedEnv, sec, table, TIME, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs')
@@ -33,9 +33,7 @@ const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs')
 // bench/.tmp/ with heapmark copied into bench/.tmp/node_modules, exactly as an install lays it out.
 const workRoot = join(repo, 'bench', '.tmp')
 rmSync(workRoot, { recursive: true, force: true })
-mkdirSync(join(workRoot, 'node_modules', 'heapmark'), { recursive: true })
-cpSync(join(repo, 'package.json'), join(workRoot, 'node_modules', 'heapmark', 'package.json'))
-cpSync(join(repo, 'dist'), join(workRoot, 'node_modules', 'heapmark', 'dist'), { recursive: true })
+installHeapmarkCopy(repo, workRoot)
 for (const name of ['suite', 'accuracy']) {
   cpSync(join(repo, 'bench', 'fixtures', name), join(workRoot, name), { recursive: true })
   // Their own package.json: Node resolves a package's self-reference before node_modules, and the

@@ -14,7 +14,6 @@ import { HeapmarkError } from '../errors.js'
 import { TEST_RUNNERS_ENV } from './run-settings.js'
 import { isMeasured, measureEnvironment } from './with-heapmark.js'
 
-
 type TestRunner = (
   globalConfig: Config.GlobalConfig,
   config: Config.ProjectConfig,
@@ -26,14 +25,7 @@ type TestRunner = (
 
 const requireHere = createRequire(import.meta.url)
 
-export default async function heapmarkTestRunner(
-  globalConfig: Config.GlobalConfig,
-  config: Config.ProjectConfig,
-  environment: JestEnvironment,
-  runtime: unknown,
-  testPath: string,
-  sendMessageToJest?: unknown,
-): Promise<unknown> {
+const heapmarkTestRunner: TestRunner = async (globalConfig, config, environment, runtime, testPath, sendMessageToJest) => {
   const runTests = projectRunner(config)
   // A heapmark environment from the config measures itself.
   const file = isMeasured(environment) ? undefined : measureEnvironment(environment, { globalConfig, projectConfig: config }, testPath)
@@ -44,6 +36,7 @@ export default async function heapmarkTestRunner(
     await file?.finish()
   }
 }
+export default heapmarkTestRunner
 
 function projectRunner(config: Config.ProjectConfig): TestRunner {
   let runners: Record<string, string> = {}

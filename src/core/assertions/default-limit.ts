@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { HeapmarkError } from '../../errors.js'
 import type { MemoryLimit } from '../measure/measurer.js'
-import { LIMIT_OFF, type DefaultLimit } from '../config/options.js'
-import { parseSize } from '../config/size.js'
+import { LIMIT_OFF, limitBytes, type DefaultLimit } from '../config/options.js'
 
 /**
  * The limit a test gets without its own limitMemory: the run's `limit` option, or its file's
@@ -84,7 +83,7 @@ export class DefaultLimits {
     }
     if (pragma.value.toLowerCase() === LIMIT_OFF || pragma.value === 'null') return {}
     try {
-      const bytes = parseSize(/^\d+$/.test(pragma.value) ? Number(pragma.value) : pragma.value)
+      const bytes = limitBytes(pragma.value)
       return { limit: { spec: pragma.value, bytes, currentThreadOnly: false, origin: 'file', from: where } }
     } catch {
       return {

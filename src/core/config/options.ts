@@ -199,7 +199,15 @@ export const LIMIT_OFF = 'off'
 
 function toDefaultLimit(value: string | undefined, from: string): DefaultLimit | undefined {
   if (value === undefined || value === LIMIT_OFF) return undefined
-  return { spec: value, bytes: parseSize(/^\d+$/.test(value) ? Number(value) : value), from }
+  return { spec: value, bytes: limitBytes(value), from }
+}
+
+/**
+ * The bytes of a limit as written in text (the `limit` option, a file's `@heapmark-limit`
+ * comment): a size like "48 MB", or plain digits for bytes. Throws on anything else.
+ */
+export function limitBytes(spec: string): number {
+  return parseSize(/^\d+$/.test(spec) ? Number(spec) : spec)
 }
 
 /** Turns options into the environment variables that carry them to the runner process. */

@@ -167,9 +167,11 @@ export class WorkerSession {
    * test this one is nested in (a subtest started from its body), for runners that nest tests.
    */
   startTest(id: string, identity?: TestIdentity, parent?: ActiveTest): ActiveTest {
+    // Before begin(): the first test of a file reads the file for its comment, and that read must
+    // not count in the test's reading.
+    const fileLimit = identity ? this.defaultLimits.forFile(identity.file) : undefined
     const active = this.measurer.begin(id, parent)
-    if (identity) {
-      const fileLimit = this.defaultLimits.forFile(identity.file)
+    if (fileLimit) {
       this.fileLimits.set(active, fileLimit)
       // A strict start (a minor GC, ~0.5 ms, only for tests that have a limit), so the verdict does
       // not flip on young garbage a GC frees mid-test. Not the full GC limitMemory's start runs:
