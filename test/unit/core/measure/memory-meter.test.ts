@@ -27,8 +27,11 @@ test('GCs during a test that free 8 MiB of earlier garbage: the reading is corre
   expect(kept.length).toBe((3 * MiB) / 8)
   expect(result.majorGcs).toBeGreaterThanOrEqual(1)
   // Uncorrected, the readings after the GC are 8 MiB low: the end reading would be 3 - 8 MiB.
+  // Corrected, within the accuracy promise (max(5%, 1 MiB)) below: what is added back is capped by
+  // the 10 MiB gap, and the same GC also frees the worker's own garbage (2.89 MiB read once on
+  // Node 24, where the test runner's garbage beyond the cap was freed too).
   for (const peak of [result.heapPeakBytes, result.peakBytes]) {
-    expect(peak / MiB).toBeGreaterThan(2.9)
+    expect(peak / MiB).toBeGreaterThan(2)
     expect(peak / MiB).toBeLessThan(3.5)
   }
   // What was added back: the 8 MiB of garbage, and the external garbage those GCs released.
