@@ -1,7 +1,7 @@
 // Preloaded into every Node process of a bench run (NODE_OPTIONS=--import=<this file>, set by
 // lib.mjs's gcCounting()): counts this process's garbage collections by kind with a
 // PerformanceObserver and keeps the counts in BENCH_GC_DIR/<pid>.json, rewritten now and then and
-// at exit (a worker that is killed keeps its last counts). Both variants of a bench load it, so its
+// after every batch of GC entries (a worker that is killed keeps its counts). Both variants of a bench load it, so its
 // own small cost cancels out. Worker threads do not load NODE_OPTIONS' --import: the counts cover
 // the main thread of each process (Vitest's default forks pool, Jest in band, node:test's processes).
 import { writeFileSync } from 'node:fs'
@@ -25,6 +25,9 @@ if (dir) {
       if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.markCompacts++
       else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.scavenges++
     }
+    // Written at every batch: test runners kill short-lived workers (Vitest's forks, Jest's), so
+    // neither an exit handler nor a timer is sure to run; a batch is a handful of GCs.
+    save()
   }).observe({ entryTypes: ['gc'] })
   setInterval(save, 250).unref()
   process.on('exit', save)
