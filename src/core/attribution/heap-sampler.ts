@@ -73,6 +73,8 @@ export class HeapSampler {
   private readonly session = new inspector.Session()
   private boundaries = 0
   private liveInterval = 0
+  /** V8's sampler is on for this session (off between stop() and the next start, and while paused). */
+  private sampling = false
 
   constructor(interval: number) {
     this.interval = interval
@@ -94,8 +96,34 @@ export class HeapSampler {
     return index
   }
 
-  /** Ends the session, returns its samples placed between boundaries, and starts a new one. */
+  /** Whether the sampler is paused (see pause()). */
+  get paused(): boolean {
+    return !this.sampling
+  }
+
+  /**
+   * Stops sampling without reading the profile, which is dropped: `HeapProfiler.disable` stops
+   * V8's sampler without the forced full GC a read costs (~0.1 ms, no GC, measured on Node 20 and
+   * 24). For stretches where no sample would be used: every sample costs a stack walk in V8, ~3 µs
+   * plus ~0.15 µs per frame (a 30-frame stack at 16 KiB made an allocating loop 3.5x slower).
+   */
+  pause(): void {
+    if (!this.sampling) return
+    this.post('HeapProfiler.disable')
+    this.sampling = false
+    this.boundaries = 0
+  }
+
+  /** Starts a new normal session after pause() (~0.05 ms). No-op while sampling. */
+  resume(): void {
+    if (this.sampling) return
+    this.post('HeapProfiler.enable')
+    this.startSampling()
+  }
+
+  /** Ends the session, returns its samples placed between boundaries, and starts a new one (not while paused). */
   collect(): CollectedSamples {
+    if (!this.sampling) return this.stop()
     const collected = this.stop()
     this.startSampling()
     return collected
@@ -106,16 +134,22 @@ export class HeapSampler {
    * processes them first (resolving frames allocates caches) and then calls startLiveSession().
    */
   stop(): CollectedSamples {
-    const { profile } = this.post('HeapProfiler.stopSampling') as { profile: SamplingProfile }
     const marked = this.boundaries
     this.boundaries = 0
+    // Paused: nothing was sampled (and V8 would refuse the read).
+    if (!this.sampling) return { samples: [], parents: new Map(), confirmedBoundaries: 0 }
+    const { profile } = this.post('HeapProfiler.stopSampling') as { profile: SamplingProfile }
+    this.sampling = false
     return placeSamples(profile, marked)
   }
 
   /** Starts a session that keeps only objects still alive when it is read, at its own interval. For leak checks. */
   startLiveSession(interval: number): void {
     this.liveInterval = interval
+    // After a pause the agent is disabled, and startSampling needs it enabled.
+    this.post('HeapProfiler.enable')
     this.post('HeapProfiler.startSampling', { samplingInterval: interval })
+    this.sampling = true
   }
 
   /**
@@ -146,6 +180,7 @@ export class HeapSampler {
       includeObjectsCollectedByMajorGC: true,
       includeObjectsCollectedByMinorGC: true,
     })
+    this.sampling = true
   }
 
   /** In-process inspector sessions answer synchronously; anything else is a bug we want to hear about. */

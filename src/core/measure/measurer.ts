@@ -42,6 +42,8 @@ export interface MeasurerOptions {
   livePeak?: boolean
   /** Files of the runner itself: what they keep alive is not a test's. */
   isRunnerFile?: (file: string) => boolean
+  /** Whether V8's sampler may pause between files whose samples no one reads (see GapAttribution.fileEnded()). */
+  mayPauseSampling?: () => boolean
   /**
    * Sample allocations at all. False when something else owns V8's one sampling heap profiler
    * (Node's --heap-prof): starting or reading ours would silently take Node's data.
@@ -87,7 +89,7 @@ export class TestMeasurer {
       isOwnAllocation: createOwnAllocationCheck(),
       ...(options.captures ? { captureRootDir: options.rootDir } : {}),
     }
-    this.attribution = new GapAttribution(this.arbiter.attribution, settings, options.maxSites ?? 10, options.captures === true, () => this.activeKeys())
+    this.attribution = new GapAttribution(this.arbiter.attribution, settings, options.maxSites ?? 10, options.captures === true, () => this.activeKeys(), options.mayPauseSampling)
     this.leakWindow = new LeakWindow(this.arbiter, this.attribution, this.workerThreads, settings)
     if (this.arbiter.retained) {
       this.retainedWindow = new RetainedSitesWindow(this.arbiter.retained, this.retention, settings, options.isRunnerFile ?? (() => false))
@@ -165,6 +167,16 @@ export class TestMeasurer {
    */
   collectIfWorthwhile(force: boolean): boolean {
     return this.attribution.collectIfWorthwhile(force)
+  }
+
+  /** Samples allocations again if the sampler was paused (the near-limit read is coming). */
+  resumeSampling(): void {
+    this.attribution.resume()
+  }
+
+  /** Whether collectIfWorthwhile(force) would read the profile now. */
+  wouldCollect(force: boolean): boolean {
+    return this.attribution.wouldCollect(force)
   }
 
   /** Reads the sampling profile (a forced full GC inside V8) and hands its samples to their tests. */

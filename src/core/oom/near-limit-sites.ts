@@ -34,6 +34,8 @@ export interface NearLimitWatchOptions {
   loadSourceMaps?: () => Promise<void>
   /** The key of the test running now, if one is. */
   runningTest: () => string | undefined
+  /** Called when the watcher arms: the read will want samples (heapmark's sampler may be paused). */
+  onArm?: () => void
 }
 
 /** `0` turns the watcher off (the journal still names tests): for measuring its cost, or a runtime that forbids threads. */
@@ -79,6 +81,8 @@ function nearLimitThreshold(heapLimit: number): number {
 export interface NearLimitWatch {
   /** Call as each test starts: checks the worker's heap usage (one heap statistics read). */
   testStarting(): void
+  /** The worker is half way to the threshold: the read may come, and wants the sampler running. */
+  armed(): boolean
 }
 
 /** One per worker thread (kept on its `process`, which is per thread). */
@@ -90,6 +94,8 @@ interface WorkerWatchState {
   /** Writes the read's sites: the latest session's (its source maps, its journal). */
   write: (live: number, nodes: ProfileNodeSummary[], profileMs: number) => void
   prepareMaps: () => void
+  /** The latest session's options.onArm. */
+  onArm: (() => void) | undefined
   check: () => void
 }
 
@@ -119,16 +125,18 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
   const prepareMaps = () => void options.loadSourceMaps?.().catch(() => undefined)
   let state = store[STATE]
   if (state) {
-    Object.assign(state, { write, prepareMaps })
-    return { testStarting: state.check }
+    Object.assign(state, { write, prepareMaps, onArm: options.onArm })
+    const existing = state
+    return { testStarting: existing.check, armed: () => existing.armed }
   }
-  if (process.env[WATCH_OFF_ENV] === '0') return { testStarting: () => undefined }
+  if (process.env[WATCH_OFF_ENV] === '0') return { testStarting: () => undefined, armed: () => false }
   const threshold = nearLimitThreshold(v8.getHeapStatistics().heap_size_limit)
   const current: WorkerWatchState = (state = {
     done: false,
     armed: false,
     write,
     prepareMaps,
+    onArm: options.onArm,
     // At each test start and every 10 ms when the worker's event loop turns: cheap (one heap
     // statistics read) until the worker is half way to the threshold, which arms the watcher.
     check: () => {
@@ -151,6 +159,7 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
     if (current.armed) return
     current.armed = true
     current.prepareMaps()
+    current.onArm?.()
     try {
       const watcher = new Worker(WATCHER_SOURCE, {
         eval: true,
@@ -167,7 +176,7 @@ export function watchNearHeapLimit(options: NearLimitWatchOptions): NearLimitWat
   }
   const timer = setInterval(current.check, POLL_MS)
   timer.unref()
-  return { testStarting: current.check }
+  return { testStarting: current.check, armed: () => current.armed }
 }
 
 /**

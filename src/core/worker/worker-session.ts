@@ -135,6 +135,8 @@ export class WorkerSession {
       livePeak: options.settings.livePeak,
       precise: options.settings.precise,
       isRunnerFile: options.isRunnerFile,
+      // Once the near-limit watcher is armed its read wants samples: no more pauses.
+      mayPauseSampling: () => !this.nearLimit?.armed(),
     })
     this.measurer = measurer
     // Near the heap limit, one profile read names what fills it (only with a sampler to read).
@@ -145,6 +147,7 @@ export class WorkerSession {
         ...(options.mapPosition ? { mapPosition: options.mapPosition } : {}),
         loadSourceMaps: this.loadSourceMaps,
         runningTest: () => getWorkerState().current?.key,
+        onArm: () => measurer.resumeSampling(),
       })
     }
     const state = getWorkerState()
@@ -269,8 +272,10 @@ export class WorkerSession {
    * tests left alive, and writes the captures. Returns what to send with the file.
    */
   async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<FileResults> {
-    await this.loadSourceMaps()
-    const read = this.measurer.collectIfWorthwhile(this.settings.binPath !== undefined)
+    const force = this.settings.binPath !== undefined
+    // The source-map decoder only when the profile is read: loading it is ~3-5 ms per worker.
+    if (this.measurer.wouldCollect(force)) await this.loadSourceMaps()
+    const read = this.measurer.collectIfWorthwhile(force)
     const attributions: Record<string, Attribution> = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
     this.history = undefined
