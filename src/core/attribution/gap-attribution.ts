@@ -80,9 +80,13 @@ export class GapAttribution {
     private readonly alwaysMark: boolean,
     /** Keys of the tests running now. */
     private readonly activeKeys: () => string[],
-    /** Whether V8's sampler may be paused between marked files (not once the near-limit watcher wants samples). */
+    /** Whether V8's sampler may be paused between files (not once the near-limit watcher wants samples). */
     private readonly mayPause: () => boolean = () => true,
-  ) {}
+  ) {
+    // Nothing is attributed before a test starts: the worker's start-up and the file's imports and
+    // collection would only cost samples (see HeapSampler.pause()). The first marked test resumes it.
+    if (this.mayPause()) this.pause()
+  }
 
   /** A test starts (call before it joins the running tests). */
   begin(key: string): void {
@@ -90,6 +94,7 @@ export class GapAttribution {
     // samples (still unread) must not flow into the new accumulator.
     if (this.accumulators.has(key)) this.forgetAttempt(key)
     if (!this.marking) return
+    this.resume()
     if (this.startsOnLastEnd()) {
       // One marker for two boundaries: the ended test's window closed at it, this one opens there.
       this.accumulators.set(key, new AttributionAccumulator(this.settings))
@@ -143,10 +148,11 @@ export class GapAttribution {
   fileEnded(): void {
     this.marking = this.alwaysMark || this.fileWorthMarking
     this.fileWorthMarking = false
-    // No sample of an unmarked file is used (its tests read as not sampled), so V8's sampler pauses
-    // until one is: with isolate: false, most files of a suite of small tests.
-    if (this.marking) this.resume()
-    else if (this.mayPause()) this.pause()
+    // The file's samples are read (or dropped) by now, and no sample is used until a marked test
+    // starts: V8's sampler pauses through the next file's imports and collection, and through a
+    // whole unmarked file (its tests read as not sampled): with isolate: false, most files of a
+    // suite of small tests.
+    if (this.mayPause()) this.pause()
   }
 
   /** Pauses V8's sampler (see HeapSampler.pause()): what it sampled and not read is dropped. */

@@ -97,7 +97,7 @@ test(`a gap that allocated more than ${QUIET_GAP_INTERVALS} sampling intervals g
   for (const key of ['first', 'second']) expect(siteNames(results.get(key))).not.toContain('allocateBetweenTests')
 })
 
-test('after a file whose samples no one reads, V8\'s sampler pauses without a GC; a limited test or a file worth reading resumes it', () => {
+test('after a file, V8\'s sampler pauses without a GC; a limited test, or a test of a file worth reading, resumes it', () => {
   const { attribution, run, running } = setUp()
   const small = { ...reading, peakBytes: 1024, heapPeakBytes: 1024, heapAllocatedBytes: 1024 }
   run('small', () => undefined, small)
@@ -123,7 +123,20 @@ test('after a file whose samples no one reads, V8\'s sampler pauses without a GC
   const limited = attribution.takeAttribution('limited')
   expect(siteNames(limited)).toContain('allocateInSecond')
   expect(attribution.takeAttribution('unmarked')).toBeUndefined()
-  // A file with a test worth reading marks the next one, and the sampler runs for it.
+  // A file with a test worth reading marks the next one: the sampler runs from its first test on.
   attribution.fileEnded()
+  expect(sampler!.paused).toBe(true)
+  run('next file', allocateInThird)
   expect(sampler!.paused).toBe(false)
+  attribution.collect()
+  expect(siteNames(attribution.takeAttribution('next file'))).toContain('allocateInThird')
+})
+
+test('V8\'s sampler runs only from the first test on: a worker\'s start-up and imports cost no samples', () => {
+  const { attribution, run } = setUp()
+  expect(sampler!.paused).toBe(true)
+  run('first', allocateInFirst)
+  expect(sampler!.paused).toBe(false)
+  attribution.collect()
+  expect(siteNames(attribution.takeAttribution('first'))).toContain('allocateInFirst')
 })
