@@ -147,7 +147,7 @@ function renderIncident(incident: WorkerIncident, options: TextReportOptions, c:
   }
   if (incident.nearLimit && incident.nearLimit.sites.length > 0) {
     const during = incident.nearLimit.duringTest ? `, during ${incident.nearLimit.duringTest}` : ''
-    lines.push(`${INDENT}What filled the heap, read near its limit (${formatSize(incident.nearLimit.liveBytes)} used${during}): allocation sites sampled since the file started, freed ones included:`)
+    lines.push(`${INDENT}What filled the heap, read near its limit (${formatSize(incident.nearLimit.liveBytes)} used${during}): allocation sites sampled since the file's first test, freed ones included:`)
     for (const site of incident.nearLimit.sites) lines.push(`${INDENT}${INDENT}- ${c.bold(site.functionName)} at ${site.file}:${site.line} -> ${formatSize(site.bytes)}`)
   }
   const retainers = incident.tests
