@@ -42,7 +42,7 @@ export interface MeasurerOptions {
   livePeak?: boolean
   /** Files of the runner itself: what they keep alive is not a test's. */
   isRunnerFile?: (file: string) => boolean
-  /** Whether V8's sampler may pause between files whose samples no one reads (see GapAttribution.fileEnded()). */
+  /** Whether V8's sampler may pause where no sample is used (see GapAttribution.fileEnded()): not once the near-limit watcher wants one. */
   mayPauseSampling?: () => boolean
   /**
    * Sample allocations at all. False when something else owns V8's one sampling heap profiler
