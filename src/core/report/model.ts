@@ -207,6 +207,18 @@ export interface IncreaseResult {
   /** Growth over previousPeakBytes the tolerance allowed. */
   allowedBytes: number
   exceeded: boolean
+  /**
+   * Set when the live peaks were compared (`increaseMeasure: 'live'`): previousPeakBytes is then
+   * the last precise live peak. Absent: the used peaks.
+   */
+  measure?: 'live'
+  /**
+   * The test was not judged (exceeded is false). "live-not-precise": its live peak in this run is
+   * a lower bound or unknown (precise mode fell back, or a runner without the flag), which moves
+   * with V8's GC timing. "young-generation-changed": the used peaks were measured one with livePeak
+   * (a 1 MiB young generation) and one without.
+   */
+  notJudged?: 'live-not-precise' | 'young-generation-changed'
 }
 
 export interface RunTotals {

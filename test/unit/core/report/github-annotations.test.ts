@@ -23,7 +23,7 @@ describe('memoryFacts', () => {
       grew: true,
     })
     expect(memoryFactsLine(memoryFacts({ peakBytes: MiB, heapPeakBytes: MiB, externalPeakBytes: 0, limit: limit('2.0 MiB', 2 * MiB, false) })))
-      .toBe('peak 1.0 MiB (JS heap 1.0 MiB, external 0 B); limit 2.0 MiB: ok (peak is 50% of it)')
+      .toBe('peak 1.0 MiB (JS heap 1.0 MiB, external 0 B); limit 2.0 MiB: ok, peak is 50% of it')
   })
 
   it('judges a currentThreadOnly limit on this thread alone, as the limit does', () => {
@@ -32,7 +32,7 @@ describe('memoryFacts', () => {
       limit: { ...limit('8 MB', 8 * MiB, false), currentThreadOnly: true },
     })
     expect(facts.peak).toBe('12.0 MiB (JS heap 4.0 MiB, external 0 B, worker threads 8.0 MiB)')
-    expect(facts.limit).toBe('8 MB (8.0 MiB): ok (peak is 50% of it)')
+    expect(facts.limit).toBe('8 MB (8.0 MiB): ok, peak is 50% of it')
   })
 })
 
