@@ -151,7 +151,7 @@ describe('optionsToEnv', () => {
   })
 
   it('round-trips through resolveOptions', () => {
-    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, increaseMeasure: 'used', historyPath: 'h.json', preciseRetention: false, livePeak: true, precise: true }
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, increaseMeasure: 'used' as const, historyPath: 'h.json', preciseRetention: false, livePeak: true, precise: true }
     expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
   })
 
