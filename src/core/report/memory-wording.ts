@@ -73,7 +73,7 @@ export function increaseFigure(test: { peakBytes: number; livePeakBytes?: number
 }
 
 const NOT_JUDGED_INCREASE: Record<NonNullable<IncreaseResult['notJudged']>, string> = {
-  'live-not-precise': 'its live peak is not a precise estimate in this run (see docs/measuring.md)',
+  'live-not-precise': 'its live peak is only a bound in this run: precise mode fell back, see docs/measuring.md',
   'young-generation-changed': 'its last passing peak was measured with livePeak on and this one without, or the reverse (different young generations)',
 }
 
