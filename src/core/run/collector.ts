@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises'
 import type { AttributionOutcome } from '../attribution/attribution.js'
 import { historyPathFor, readHistory, updateHistory, type HistoryRecord } from '../history/history.js'
+import { measuredSmall } from '../history/increase.js'
 import { JournalDir } from '../oom/journal.js'
 import type { ResolvedHeapmarkOptions } from '../config/options.js'
 import type { FileRetention } from '../retention/retention.js'
@@ -165,10 +166,10 @@ export class ReportCollector {
  * Only tests that passed, alone in their worker, set the baseline later runs are judged against;
  * a live peak only when it is a precise estimate (a lower bound moves with V8's GC timing).
  */
-function* passingPeaks(tests: readonly TestMemoryResult[], smallYoungGeneration: boolean): Generator<[string, HistoryRecord]> {
+function* passingPeaks(tests: readonly TestMemoryResult[], livePeak: boolean): Generator<[string, HistoryRecord]> {
   for (const test of tests) {
     if (test.state !== 'passed' || test.shared) continue
-    yield [test.name, { peakBytes: test.peakBytes, smallYoungGeneration, livePeakBytes: test.livePeakKind === 'estimate' ? test.livePeakBytes : undefined }]
+    yield [test.name, { peakBytes: test.peakBytes, smallYoungGeneration: measuredSmall(test, livePeak), livePeakBytes: test.livePeakKind === 'estimate' ? test.livePeakBytes : undefined }]
   }
 }
 
