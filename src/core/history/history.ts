@@ -20,8 +20,9 @@ export interface HistoryEntry {
   /** ISO time of the run that recorded it. */
   recordedAt: string
   /**
-   * The used peak was measured with livePeak's 1 MiB young generation, which shrinks used peaks
-   * (less garbage fits): it is compared only with peaks measured the same way. Absent: V8's default.
+   * The used peak was measured with livePeak's 1 MiB young generation (livePeak on and the test's
+   * live peak an estimate), which shrinks used peaks (less garbage fits): it is compared only with
+   * peaks measured the same way (increase.ts measuredSmall). Absent: V8's default.
    */
   smallYoungGeneration?: true
   /**
