@@ -180,6 +180,12 @@ export interface TestMemoryResult {
   /** The test's peak in the last run where it passed, from the history file (absent: no history). */
   previousPeakBytes?: number
   /**
+   * The test's last precise live peak (livePeakKind "estimate") in a run where it passed, from the
+   * history file; absent when no run recorded one. The Markdown summary's increases use it with
+   * `increaseMeasure: 'live'`.
+   */
+  previousLivePeakBytes?: number
+  /**
    * Memory the test left reachable: live memory (after a full GC) at the next test's start minus
    * the level at this test's start. `exact` false: a lower bound, within 1 MiB (see docs). Absent
    * when no full GC ran before the next test (then it kept less than 1 MiB).

@@ -130,6 +130,7 @@ export class ReportCollector {
     for (const result of this.results) {
       const previous = history.get(result.name)
       if (previous) result.previousPeakBytes = previous.peakBytes
+      if (previous?.livePeakBytes !== undefined) result.previousLivePeakBytes = previous.livePeakBytes
     }
   }
 
@@ -144,7 +145,7 @@ export class ReportCollector {
     const stepSummary = process.env.GITHUB_STEP_SUMMARY
     if (stepSummary) {
       try {
-        await appendFile(stepSummary, renderMarkdownReport(report, { mostAllocations: options.mostAllocations || 10 }))
+        await appendFile(stepSummary, renderMarkdownReport(report, { mostAllocations: options.mostAllocations || 10, increaseMeasure: options.increaseMeasure }))
       } catch (error) {
         warn(`could not append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(error as Error).message}`)
       }
