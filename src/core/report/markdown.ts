@@ -67,9 +67,10 @@ function increaseSection(report: MemoryReport, measure: 'used' | 'live'): string
     if (now > before) rows.push({ test, before, now })
   }
   rows.sort((a, b) => b.now - b.before - (a.now - a.before))
-  const lines: string[] = []
+  if (rows.length === 0 && notCompared === 0) return []
+  const lines = ['', `#### Biggest ${live ? 'live peak ' : ''}increases since the last passing run`]
   if (rows.length > 0) {
-    lines.push('', `#### Biggest ${live ? 'live peak ' : ''}increases since the last passing run`, '', '| Test | Before | Now | Change |', '|---|--:|--:|--:|')
+    lines.push('', '| Test | Before | Now | Change |', '|---|--:|--:|--:|')
     for (const { test, before, now } of rows.slice(0, INCREASES_SHOWN)) {
       const mark = test.increase?.exceeded ? ' ❌' : ''
       lines.push(`| ${cell(test.name)} | ${formatSize(before)} | ${formatSize(now)} | +${formatSize(now - before)}${mark} |`)
