@@ -3,6 +3,7 @@ import { compareReports, COMPARE_MEASURES, type LiveFigureKind, type PeakChange 
 import { readJsonReport } from '../../core/report/read.js'
 import { formatTolerance, parseTolerance, INCREASE_NOISE_FLOOR_BYTES } from '../../core/history/increase.js'
 import { formatSize } from '../../core/config/size.js'
+import { LIVE_PEAK_UNKNOWN } from '../../core/report/memory-wording.js'
 import { HeapmarkError } from '../../errors.js'
 import { parseChoiceFlag, parseCountFlag, parseFlags, stdoutColor } from '../capture-command.js'
 import type { Command } from '../command.js'
@@ -86,7 +87,7 @@ function figure(bytes: number | undefined, kind: LiveFigureKind | undefined): st
 
 const SIDE_WORDS: Partial<Record<LiveFigureKind, string>> = {
   'lower-bound': 'a lower bound',
-  unknown: 'not known (no GC ran during the test)',
+  unknown: LIVE_PEAK_UNKNOWN,
   missing: 'missing (a report without live peaks)',
 }
 
