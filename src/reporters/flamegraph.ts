@@ -7,6 +7,8 @@ import { FRAME_KIND_CODES, frameLocation } from './frames.js'
 import { escapeHtml, renderPage, type PageFact } from './html-page.js'
 import type { FlamegraphData, FlamegraphNode } from './page-data.js'
 import { formatCount } from '../core/report/numbers.js'
+import { livePeakWords } from '../core/report/memory-wording.js'
+import type { LivePeakKind } from '../core/measure/live-peak.js'
 
 /**
  * `heapmark flamegraph`: one self-contained HTML file (no network: script, style and data inline)
@@ -51,13 +53,15 @@ export function buildFlamegraph(capture: ReadCapture, options: FlamegraphOptions
   const meta = capture.metadata
   const facts: FlamegraphFact[] = [
     meta ? { label: 'Peak memory', value: formatSize(meta.peakBytes) } : { label: 'Peak memory', value: 'n/a', tone: 'muted' },
+    ...(meta?.livePeakBytes !== undefined && meta.livePeakKind !== undefined ? [livePeakFact(meta.livePeakBytes, meta.livePeakKind)] : []),
     { label: 'Total allocated', value: formatSize(meta?.totalBytes ?? tree.root.totalBytes) },
     { label: 'Sampled', value: `${formatSize(tree.root.totalBytes)} in ${capture.samples.length} samples` },
     { label: 'Allocations', value: `~${formatCount(meta?.allocationCount ?? sum(tree.decodedSamples, (sample) => sample.count))}` },
     { label: 'Sampling interval', value: formatSize(tree.samplingInterval) + (tree.intervalAssumed ? ' (assumed)' : '') },
   ]
   if (meta?.limit) {
-    facts.push({ label: 'Memory limit', value: `${meta.limit.spec}: ${meta.limit.exceeded ? 'EXCEEDED' : 'ok'}`, tone: meta.limit.exceeded ? 'bad' : 'good' })
+    const judged = meta.limit.measure === 'live' ? ' (live peak)' : ''
+    facts.push({ label: 'Memory limit', value: `${meta.limit.spec}${judged}: ${meta.limit.exceeded ? 'EXCEEDED' : 'ok'}`, tone: meta.limit.exceeded ? 'bad' : 'good' })
   }
   return {
     title: options.title ?? captureTitle(capture),
@@ -66,6 +70,12 @@ export function buildFlamegraph(capture: ReadCapture, options: FlamegraphOptions
     note: meta ? externalNote(meta) : `${NO_METADATA_NOTE}: peak unknown; sampling interval assumed to be node --heap-prof's default`,
     root,
   }
+}
+
+/** The live peak beside the peak, with its kind: "at least 8.1 MiB (lower bound)" / "8.1 MiB (precise estimate)". */
+function livePeakFact(bytes: number, kind: LivePeakKind): FlamegraphFact {
+  const kindWords = kind === 'estimate' ? ' (precise estimate)' : kind === 'lower-bound' ? ' (lower bound: the rest of the peak may be garbage)' : ''
+  return { label: 'Live peak', value: `${livePeakWords(bytes, kind)}${kindWords}`, ...(kind === 'unknown' ? { tone: 'muted' as const } : {}) }
 }
 
 /**

@@ -6,6 +6,8 @@ import { aggregateFunctions, buildCallTree, sum, type FunctionTotals } from './c
 import { captureTitle, NO_METADATA_NOTE } from './capture-info.js'
 import { colorsFor, frameLocation, paintFrame, type Colors } from './frames.js'
 import { formatCount } from '../core/report/numbers.js'
+import { livePeakKindNote, livePeakWords } from '../core/report/memory-wording.js'
+import type { LivePeakKind } from '../core/measure/live-peak.js'
 
 /**
  * `heapmark stats`: the numbers of one capture (after memray's stats reporter): peak, totals, a
@@ -42,6 +44,9 @@ export interface CaptureStats {
   peakBytes: number | null
   heapPeakBytes: number | null
   externalPeakBytes: number | null
+  /** The live peak and its kind, as in the JSON report; null in captures without them (plain profiles, earlier versions). */
+  livePeakBytes: number | null
+  livePeakKind: LivePeakKind | null
   /** heapmark's exact total when known, else the sampled total. */
   totalBytes: number
   /** Sum of the sampled (scaled) sizes. */
@@ -52,7 +57,7 @@ export interface CaptureStats {
   samplingInterval: number
   /** True when the interval is Node's --heap-prof default, assumed for a plain profile. */
   samplingIntervalAssumed: boolean
-  limit: { spec: string; bytes: number; exceeded: boolean } | null
+  limit: { spec: string; bytes: number; exceeded: boolean; measure?: 'live' } | null
   /** Non-empty buckets of the sampled object sizes (core/report/model.ts HISTOGRAM_BOUNDS). */
   histogram: SizeHistogramBucket[]
   topBySize: AllocatorStat[]
@@ -80,6 +85,8 @@ export function buildStats(capture: ReadCapture, options: StatsOptions = {}): Ca
     peakBytes: meta?.peakBytes ?? null,
     heapPeakBytes: meta?.heapPeakBytes ?? null,
     externalPeakBytes: meta?.externalPeakBytes ?? null,
+    livePeakBytes: meta?.livePeakBytes ?? null,
+    livePeakKind: meta?.livePeakKind ?? null,
     totalBytes: meta?.totalBytes ?? tree.root.totalBytes,
     sampledBytes: tree.root.totalBytes,
     allocationCount: meta?.allocationCount ?? sum(tree.decodedSamples, (sample) => sample.count),
@@ -110,9 +117,13 @@ export function renderStatsText(stats: CaptureStats, options: StatsTextOptions):
   } else {
     lines.push(`${INDENT}Peak memory: ${c.bold(formatSize(stats.peakBytes))} ${c.dim(`(heap ${formatSize(stats.heapPeakBytes ?? 0)}, external ${formatSize(stats.externalPeakBytes ?? 0)})`)}`)
   }
+  if (stats.livePeakBytes !== null && stats.livePeakKind !== null) {
+    lines.push(`${INDENT}Live peak: ${c.bold(livePeakWords(stats.livePeakBytes, stats.livePeakKind))} ${c.dim(`(${livePeakKindNote(stats.livePeakKind)})`)}`)
+  }
   if (stats.limit) {
     const verdict = stats.limit.exceeded ? c.red(c.bold('EXCEEDED')) : c.green('ok')
-    lines.push(`${INDENT}Memory limit: ${stats.limit.spec} (${formatSize(stats.limit.bytes)}): ${verdict}`)
+    const judged = stats.limit.measure === 'live' ? ' on the live peak' : ''
+    lines.push(`${INDENT}Memory limit: ${stats.limit.spec} (${formatSize(stats.limit.bytes)})${judged}: ${verdict}`)
   }
   const sampledNote = stats.hasMetadata ? ` ${c.dim(`(sampled: ${formatSize(stats.sampledBytes)})`)}` : ` ${c.dim('(sampled)')}`
   lines.push(`${INDENT}Total allocated: ${formatSize(stats.totalBytes)}${sampledNote}`)

@@ -233,6 +233,30 @@ describe('captures from a real Vitest run (binPath)', () => {
   })
 })
 
+describe('the live peak in capture reporters', () => {
+  it('stats (text and JSON) and flamegraph show the live peak beside the peak, with its kind and a live limit', async () => {
+    const churn = `const MiB = 1024 * 1024
+function churn() { const ring = new Array(1000); for (let i = 0; i < (200 * MiB) / 40; i++) ring[i % 1000] = { a: i, b: i }; return ring.length }`
+    const fixture = await runFixture({
+      'vitest.config.ts': config(),
+      'churn.test.ts': `import { expect, test } from 'vitest'\n${churn}\ntest('churn holding 8 MiB', () => { const held = new Array(MiB).fill(0); expect(churn()).toBe(1000); expect(held.length).toBe(MiB) })\n`,
+    }, ['run', '--bin-path', 'caps', '--live-peak', '--limit', '64 MB live', '--', 'vitest', 'run', '--reporter=default'], { command: 'heapmark', timeoutMs: 120_000 })
+    expect(fixture.exitCode, fixture.output).toBe(0)
+    const caps = join(fixture.dir, 'caps')
+    const [stats] = JSON.parse((await heapmark('stats', caps, '--json')).stdout) as Array<{ peakBytes: number; livePeakBytes: number; livePeakKind: string; limit: { measure?: string } }>
+    // Precise mode reads this churn at 8.05-8.20 MiB on both legs (docs/measuring.md): 8 ± 1.
+    expect(stats).toMatchObject({ livePeakKind: 'estimate', limit: { spec: '64 MB', measure: 'live', exceeded: false } })
+    expect(Math.abs(stats!.livePeakBytes / (1 << 20) - 8)).toBeLessThanOrEqual(1)
+    const text = await heapmark('stats', caps)
+    expect(text.stdout).toMatch(/Peak memory: \d+\.\d MiB \(heap .*\)\n\s+Live peak: [78]\.\d MiB \(precise mode; the rest of the peak was garbage not yet collected\)\n\s+Memory limit: 64 MB \(64\.0 MiB\) on the live peak: ok/)
+    expect((await heapmark('flamegraph', caps)).exitCode).toBe(0)
+    const page = (await readdir(caps)).find((name) => name.startsWith('heapmark-flamegraph-'))!
+    const html = await readFile(join(caps, page), 'utf8')
+    expect(html).toMatch(/Live peak<\/span>\s*<span[^>]*>[78]\.\d MiB \(precise estimate\)/)
+    expect(html).toMatch(/Memory limit<\/span>\s*<span[^>]*>64 MB \(live peak\): ok/)
+  }, 150_000)
+})
+
 describe.skipIf(!existsSync(CHROMIUM))(`flamegraph in a browser (${CHROMIUM}; skipped when absent: apt-get install -y chromium)`, () => {
   const chromium = (args: string[]) => run(CHROMIUM, [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',

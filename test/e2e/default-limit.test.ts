@@ -101,7 +101,7 @@ function expectVerdicts(run: FixtureRun, failureOf: (file: string, name: string)
   expect(lowered).toMatch(/Test was limited to 4\.0 MiB \(4 MB\) but its peak was [789]\.\d MiB/)
   expect(lowered).not.toContain('default')
   expect(failureOf('bad', 'any test of a file with a bad comment')).toMatch(
-    /Invalid value "4 MX" for @heapmark-limit at bad\.test\.m?[jt]s:1: expected a size like "48 MB", a number of bytes, or "off"/,
+    /Invalid value "4 MX" for @heapmark-limit at bad\.test\.m?[jt]s:1: expected a size like "48 MB" or a number of bytes, optionally followed by "live" \(judge the live peak\) or "used" \(the default\), or "off"/,
   )
 
   // The JSON report says which limit applied, from where, and the verdict.
@@ -164,7 +164,7 @@ describe(`default limit, Vitest (${matrix.name})`, () => {
     const bad = await runFixture({ 'vitest.config.ts': config(), 'a.test.ts': WITNESS + "import { test } from 'vitest'\ntest('x', () => {})\n" },
       ['run', '--reporter=default'], { env: { HEAPMARK: '1', HEAPMARK_LIMIT: '16 MX' } })
     expect(bad.exitCode).not.toBe(0)
-    expect(bad.output).toContain('Invalid value "16 MX" for environment variable HEAPMARK_LIMIT: expected a size like "48 MB", a number of bytes, or "off"')
+    expect(bad.output).toContain('Invalid value "16 MX" for environment variable HEAPMARK_LIMIT: expected a size like "48 MB" or a number of bytes, optionally followed by "live" (judge the live peak) or "used" (the default), or "off"')
     expect(bad.exists('ran')).toBe(false)
   }, 180_000)
 })
@@ -195,7 +195,7 @@ describe(`default limit, Jest (${matrix.name})`, () => {
       'a.test.js': "require('node:fs').writeFileSync('ran', '1')\ntest('x', () => {})\n",
     }, [], { env: { HEAPMARK: '1' } })
     expect(bad.exitCode).not.toBe(0)
-    expect(bad.output).toContain('Invalid value "lots" for heapmark option "limit": expected a size like "48 MB", a number of bytes, or "off"')
+    expect(bad.output).toContain('Invalid value "lots" for heapmark option "limit": expected a size like "48 MB" or a number of bytes, optionally followed by "live" (judge the live peak) or "used" (the default), or "off"')
     expect(bad.exists('ran')).toBe(false)
   }, 120_000)
 })
@@ -218,7 +218,7 @@ describe(`default limit, node:test (${matrix.name})`, () => {
     const bad = await runFixture({ 'one.test.mjs': WITNESS + "import { test } from 'node:test'\ntest('x', () => {})\n" },
       ['run', '--limit', '0 MB', '--', 'node', '--test', 'one.test.mjs'], { command: 'heapmark' })
     expect(bad.exitCode).not.toBe(0)
-    expect(bad.output).toContain('Invalid value "0 MB" for --limit: expected a size like "48 MB", a number of bytes, or "off"')
+    expect(bad.output).toContain('Invalid value "0 MB" for --limit: expected a size like "48 MB" or a number of bytes, optionally followed by "live" (judge the live peak) or "used" (the default), or "off"')
     expect(bad.exists('ran')).toBe(false)
   }, 120_000)
 })

@@ -16,7 +16,7 @@ import { prepareRunnerJournals } from '../runner-journals.js'
 
 function help(): string {
   const flags = OPTION_SPECS.filter((spec) => spec.flag).map((spec) => {
-    const value = spec.type === 'boolean' ? '' : spec.type === 'string' ? ' <path>' : spec.type === 'size' || spec.type === 'limit' ? ' <size>' : spec.type === 'tolerance' ? ' <tolerance>' : ' <n>'
+    const value = spec.type === 'boolean' ? '' : spec.type === 'string' ? ' <path>' : spec.type === 'size' || spec.type === 'limit' ? ' <size>' : spec.type === 'tolerance' ? ' <tolerance>' : spec.type === 'measure' ? ' used|live' : ' <n>'
     return `  --${spec.flag}${value}`.padEnd(34) + `${spec.description} (env ${spec.env})`
   })
   return `Usage: heapmark run [options] -- <test command> [its arguments]

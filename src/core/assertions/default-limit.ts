@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { HeapmarkError } from '../../errors.js'
 import type { MemoryLimit } from '../measure/measurer.js'
-import { LIMIT_OFF, limitBytes, type DefaultLimit } from '../config/options.js'
+import { LIMIT_MEASURE_HINT, LIMIT_OFF, parseLimitText, type DefaultLimit } from '../config/options.js'
 
 /**
  * The limit a test gets without its own limitMemory: the run's `limit` option, or its file's
@@ -66,7 +66,16 @@ export class DefaultLimits {
 
   private resolve(file: string): FileLimit {
     const fromRun = this.runDefault
-      ? { limit: { spec: this.runDefault.spec, bytes: this.runDefault.bytes, currentThreadOnly: false, origin: 'default' as const, from: this.runDefault.from } }
+      ? {
+          limit: {
+            spec: this.runDefault.spec,
+            bytes: this.runDefault.bytes,
+            currentThreadOnly: false,
+            ...(this.runDefault.measure ? { measure: this.runDefault.measure } : {}),
+            origin: 'default' as const,
+            from: this.runDefault.from,
+          },
+        }
       : {}
     let source: string
     try {
@@ -83,13 +92,14 @@ export class DefaultLimits {
     }
     if (pragma.value.toLowerCase() === LIMIT_OFF || pragma.value === 'null') return {}
     try {
-      const bytes = limitBytes(pragma.value)
-      return { limit: { spec: pragma.value, bytes, currentThreadOnly: false, origin: 'file', from: where } }
-    } catch {
+      const { spec, bytes, measure } = parseLimitText(pragma.value)
+      return { limit: { spec, bytes, currentThreadOnly: false, ...(measure ? { measure } : {}), origin: 'file', from: where } }
+    } catch (error) {
+      const measure = (error as Error).message.startsWith('unknown measure') ? ` (${(error as Error).message})` : ''
       return {
         error: new HeapmarkError(
           'HEAPMARK_INVALID_OPTION',
-          `Invalid value ${JSON.stringify(pragma.value)} for ${where}: expected a size like "48 MB", a number of bytes, or "${LIMIT_OFF}"`,
+          `Invalid value ${JSON.stringify(pragma.value)} for ${where}: expected a size like "48 MB" or a number of bytes, ${LIMIT_MEASURE_HINT}, or "${LIMIT_OFF}"${measure}`,
         ),
       }
     }

@@ -101,7 +101,7 @@ export function checkMemoryLimit(
     lines.push('Most of it is external memory (Buffer/ArrayBuffer contents), which V8\'s allocation sampler does not attribute to functions: look for Buffer.alloc, new ArrayBuffer and typed arrays in the test.')
   }
   if (origin) {
-    lines.push(`Tests without limitMemory get this limit. Give this test its own with limitMemory(), or set its file's with a "// ${FILE_LIMIT_PRAGMA} <size>" (or "off") comment at the top of the file.`)
+    lines.push(`Tests without limitMemory get this limit. Give this test its own with limitMemory(), or set its file's with a "// ${FILE_LIMIT_PRAGMA} <size>" (or "<size> live", or "off") comment at the top of the file.`)
   }
   return new MemoryLimitError(summary, lines.join('\n'))
 }

@@ -41,7 +41,7 @@ export function createCapture(
       totalBytes: record.allocatedBytes,
       allocationCount: attribution?.allocationCount ?? 0,
       samplingInterval: context.samplingInterval,
-      ...(record.limit ? { limit: { spec: record.limit.spec, bytes: record.limit.bytes, exceeded: record.limit.exceeded } } : {}),
+      ...(record.limit ? { limit: { spec: record.limit.spec, bytes: record.limit.bytes, exceeded: record.limit.exceeded, ...(record.limit.measure ? { measure: record.limit.measure } : {}) } } : {}),
       rootDir: context.rootDir,
     },
   }

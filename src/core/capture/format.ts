@@ -52,7 +52,8 @@ export interface CaptureMetadata {
   totalBytes: number
   allocationCount: number
   samplingInterval: number
-  limit?: { spec: string; bytes: number; exceeded: boolean }
+  /** `measure: 'live'`: the limit judged the live peak (absent in captures of earlier versions: the used peak). */
+  limit?: { spec: string; bytes: number; exceeded: boolean; measure?: 'live' }
   /** Project root the file paths are relative to. */
   rootDir: string
 }

@@ -31,6 +31,11 @@ export interface HeapmarkOptions {
   failOnIncrease?: boolean
   /** Growth allowed by failOnIncrease: "10%" of the old peak, or a size like "2 MB". */
   increaseTolerance?: string | number
+  /**
+   * What failOnIncrease compares: 'used' (the default), the used peaks; 'live', the live peaks
+   * (turns livePeak on: only precise estimates are compared, so verdicts do not flap).
+   */
+  increaseMeasure?: LimitMeasure
   /** The history file (per-test peaks of earlier runs). */
   historyPath?: string
   /** Full GC before every test: retained memory per test exactly, at a cost. */
@@ -38,8 +43,10 @@ export interface HeapmarkOptions {
   /**
    * A memory limit for every test without its own limitMemory ("48 MB", bytes, or "off"). A test
    * file can change it with a `@heapmark-limit` comment at its top (see default-limit.ts).
+   * "48 MB live" or `{ bytes: '48 MB', measure: 'live' }` judges the live peak, as limitMemory's
+   * `{ measure: 'live' }` does.
    */
-  limit?: string | number | null
+  limit?: string | number | null | { bytes: string | number; measure?: LimitMeasure }
   /** Precise live peaks: a small young generation in test workers, at a cost. */
   livePeak?: boolean
   /**
@@ -61,6 +68,7 @@ export interface ResolvedHeapmarkOptions {
   failOnIncrease: boolean
   /** "10%" or a number of bytes; see parseTolerance. */
   increaseTolerance: string | number
+  increaseMeasure: LimitMeasure
   /** undefined: the default place under the project root (DEFAULT_HISTORY_PATH). */
   historyPath: string | undefined
   preciseRetention: boolean
@@ -70,16 +78,23 @@ export interface ResolvedHeapmarkOptions {
   precise: boolean
 }
 
+/** What a limit or --fail-on-increase judges: the used peak, or the live peak (see live-peak.ts). */
+export type LimitMeasure = 'used' | 'live'
+
+export const LIMIT_MEASURES: readonly LimitMeasure[] = ['used', 'live']
+
 /** The run-wide default limit, with where it was set (failure messages name it). */
 export interface DefaultLimit {
-  /** As the user wrote it, e.g. "48 MB". */
+  /** The size as the user wrote it, e.g. "48 MB" (without the measure word). */
   spec: string
   bytes: number
+  /** Set when the limit judges the live peak ("48 MB live"). */
+  measure?: 'live'
   /** Where it was set: `HEAPMARK_LIMIT` or `heapmark option "limit"`. */
   from: string
 }
 
-export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance' | 'limit'
+export type OptionType = 'boolean' | 'count' | 'string' | 'size' | 'tolerance' | 'limit' | 'measure'
 
 export interface OptionSpec {
   key: keyof HeapmarkOptions
@@ -141,6 +156,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description: 'Growth --fail-on-increase allows: a share of the old peak like "10%", or a size like "2 MB" (never under 1 MiB).',
   },
   {
+    key: 'increaseMeasure', env: 'HEAPMARK_INCREASE_MEASURE', flag: 'increase-measure', type: 'measure', default: 'used',
+    description: 'What --fail-on-increase compares: "used" peaks, or "live" peaks (turns --live-peak on; tests without a precise live figure are not judged).',
+  },
+  {
     key: 'historyPath', env: 'HEAPMARK_HISTORY', flag: 'history-path', type: 'string', default: undefined,
     description: 'History file of per-test peaks (default node_modules/.cache/heapmark/history.json under the project root).',
   },
@@ -150,7 +169,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     key: 'limit', env: 'HEAPMARK_LIMIT', flag: 'limit', type: 'limit', default: undefined,
-    description: 'A memory limit for every test without its own limitMemory, like "48 MB" ("off": none). A file changes it with a "@heapmark-limit" comment at its top.',
+    description: 'A memory limit for every test without its own limitMemory, like "48 MB" ("off": none); "48 MB live" judges the live peak. A file changes it with a "@heapmark-limit" comment at its top.',
   },
   {
     key: 'livePeak', env: 'HEAPMARK_LIVE_PEAK', flag: 'live-peak', type: 'boolean', default: false,
@@ -191,6 +210,9 @@ export function resolveOptions(
     // `heapmark run --limit` reaches the runner as HEAPMARK_LIMIT, so that name covers both.
     if (spec.type === 'limit') resolved[spec.key] = toDefaultLimit(resolved[spec.key] as string | undefined, fromEnv !== undefined ? spec.env : `heapmark option "${spec.key}"`)
   }
+  // Live comparisons judge only precise estimates (lower bounds move with V8's GC timing, so a
+  // verdict on them would flap): asking for them asks for the mode that makes them.
+  if (resolved.increaseMeasure === 'live') resolved.livePeak = true
   return resolved as unknown as ResolvedHeapmarkOptions
 }
 
@@ -199,12 +221,54 @@ export const LIMIT_OFF = 'off'
 
 function toDefaultLimit(value: string | undefined, from: string): DefaultLimit | undefined {
   if (value === undefined || value === LIMIT_OFF) return undefined
-  return { spec: value, bytes: limitBytes(value), from }
+  return { ...parseLimitText(value), from }
+}
+
+/** What a limit written as text says: its size (as written), its bytes, and whether it judges the live peak. */
+export interface LimitText {
+  spec: string
+  bytes: number
+  measure?: 'live'
+}
+
+/** The words a limit's text may end with, in error messages. */
+export const LIMIT_MEASURE_HINT = 'optionally followed by "live" (judge the live peak) or "used" (the default)'
+
+/**
+ * A limit as written in text (the `limit` option, a file's `@heapmark-limit` comment): a size
+ * like "48 MB" or plain digits for bytes, optionally followed by the measure it judges ("48 MB
+ * live"). Throws a HeapmarkError naming what was wrong: the size, or a measure word that is
+ * neither "used" nor "live".
+ */
+export function parseLimitText(text: string): LimitText {
+  const trimmed = text.trim()
+  // A trailing word that is not a unit: the measure ("48 MB live", "50000000 used").
+  const words = /^(.*\S)\s+([A-Za-z]+)$/.exec(trimmed)
+  const size = words?.[1]
+  const word = words?.[2]
+  // "48 MX" is a bad unit, "48 MB liv" and "48 alive" a bad measure: units are at most 3 letters.
+  if (size !== undefined && word !== undefined && !isSize(trimmed) && (LIMIT_MEASURES.includes(word.toLowerCase() as LimitMeasure) || word.length > 3 || /[A-Za-z]/.test(size))) {
+    const measure = word.toLowerCase()
+    if (!LIMIT_MEASURES.includes(measure as LimitMeasure)) {
+      throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `unknown measure ${JSON.stringify(word)}: a limit judges "used" (the used peak, the default) or "live" (the live peak)`)
+    }
+    return { spec: size, bytes: limitBytes(size), ...(measure === 'live' ? { measure: 'live' as const } : {}) }
+  }
+  return { spec: trimmed, bytes: limitBytes(trimmed) }
+}
+
+function isSize(text: string): boolean {
+  try {
+    limitBytes(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
- * The bytes of a limit as written in text (the `limit` option, a file's `@heapmark-limit`
- * comment): a size like "48 MB", or plain digits for bytes. Throws on anything else.
+ * The bytes of a limit's size as written in text: a size like "48 MB", or plain digits for bytes.
+ * Throws on anything else.
  */
 export function limitBytes(spec: string): number {
   return parseSize(/^\d+$/.test(spec) ? Number(spec) : spec)
@@ -277,7 +341,15 @@ function parseOptionValue(spec: OptionSpec, raw: unknown, source: ValueSource): 
       return parseToleranceOption(raw, source)
     case 'limit':
       return parseLimitOption(raw, source)
+    case 'measure':
+      return parseMeasure(raw, source)
   }
+}
+
+function parseMeasure(raw: unknown, source: ValueSource): LimitMeasure {
+  const word = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined
+  if (LIMIT_MEASURES.includes(word as LimitMeasure)) return word as LimitMeasure
+  throw invalidOption(raw, source, '"used" (used peaks) or "live" (live peaks)')
 }
 
 function parseBoolean(raw: unknown, source: ValueSource): boolean {
@@ -325,19 +397,45 @@ function parseToleranceOption(raw: unknown, source: ValueSource): string | numbe
   }
 }
 
-/** A size (kept as written, for messages), bytes, or "off". */
+/**
+ * A size (kept as written, for messages) with its measure word if any ("48 MB live"), bytes, or
+ * "off". Config may also give `{ bytes, measure }`, as limitMemory takes `{ measure }`.
+ */
 function parseLimitOption(raw: unknown, source: ValueSource): string {
-  const expected = `a size like "48 MB", a number of bytes, or "${LIMIT_OFF}"`
+  const expected = `a size like "48 MB" or a number of bytes, ${LIMIT_MEASURE_HINT}, or "${LIMIT_OFF}"`
   if (typeof raw === 'string' && raw.trim().toLowerCase() === LIMIT_OFF) return LIMIT_OFF
   if (raw === null && !source.textual) return LIMIT_OFF
-  const value = source.textual && typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw
-  if (typeof value !== 'number' && typeof value !== 'string') throw invalidOption(raw, source, expected)
+  if (!source.textual && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return parseLimitObject(raw as Record<string, unknown>, source)
+  if (typeof raw === 'number') {
+    try {
+      return String(parseSize(raw))
+    } catch {
+      throw invalidOption(raw, source, expected)
+    }
+  }
+  if (typeof raw !== 'string') throw invalidOption(raw, source, expected)
   try {
-    parseSize(value)
+    const limit = parseLimitText(raw)
+    return limit.measure ? `${limit.spec} ${limit.measure}` : limit.spec
+  } catch (error) {
+    const measure = (error as Error).message.startsWith('unknown measure') ? ` (${(error as Error).message})` : ''
+    throw invalidOption(raw, source, `${expected}${measure}`)
+  }
+}
+
+function parseLimitObject(raw: Record<string, unknown>, source: ValueSource): string {
+  const expected = `{ bytes: "48 MB" (or a number of bytes), measure: "live" or "used" }`
+  const unknown = Object.keys(raw).filter((key) => key !== 'bytes' && key !== 'measure')
+  if (unknown.length > 0 || (typeof raw.bytes !== 'string' && typeof raw.bytes !== 'number')) throw invalidOption(raw, source, expected)
+  if (raw.measure !== undefined && !LIMIT_MEASURES.includes(raw.measure as LimitMeasure)) throw invalidOption(raw, source, expected)
+  let size: string
+  try {
+    size = typeof raw.bytes === 'number' ? String(parseSize(raw.bytes)) : parseLimitText(raw.bytes).spec
+    if (typeof raw.bytes === 'string' && parseLimitText(raw.bytes).spec !== raw.bytes.trim()) throw new Error('a measure word in bytes')
   } catch {
     throw invalidOption(raw, source, expected)
   }
-  return typeof value === 'number' ? String(value) : value.trim()
+  return raw.measure === 'live' ? `${size} live` : size
 }
 
 function invalidOption(raw: unknown, source: ValueSource, expected: string): HeapmarkError {

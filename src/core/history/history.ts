@@ -19,6 +19,20 @@ export interface HistoryEntry {
   peakBytes: number
   /** ISO time of the run that recorded it. */
   recordedAt: string
+  /**
+   * The used peak was measured with livePeak's 1 MiB young generation (livePeak on and the test's
+   * live peak an estimate), which shrinks used peaks (less garbage fits): it is compared only with
+   * peaks measured the same way (increase.ts measuredSmall). Absent: V8's default.
+   */
+  smallYoungGeneration?: true
+  /**
+   * The live peak of the last passing run that had a precise one (livePeakKind "estimate"), for
+   * `increaseMeasure: 'live'`. Kept when later runs have none (lower bounds are never recorded:
+   * they move with V8's GC timing). Absent in files of earlier versions.
+   */
+  livePeakBytes?: number
+  /** ISO time of the run that recorded livePeakBytes. */
+  liveRecordedAt?: string
 }
 
 /** Test name ("file > describe > test") to its peak in the last run where it passed. */
@@ -64,7 +78,10 @@ export function readHistory(file: string): HistoryRead {
   if (typeof tests !== 'object' || tests === null) return { history: new Map(), problem: 'has no "tests" object' }
   const history: History = new Map()
   for (const [name, entry] of Object.entries(tests)) {
-    if (typeof entry?.peakBytes === 'number' && Number.isFinite(entry.peakBytes) && typeof entry.recordedAt === 'string') history.set(name, entry)
+    if (typeof entry?.peakBytes !== 'number' || !Number.isFinite(entry.peakBytes) || typeof entry.recordedAt !== 'string') continue
+    const { peakBytes, recordedAt, smallYoungGeneration, livePeakBytes, liveRecordedAt } = entry
+    const live = typeof livePeakBytes === 'number' && Number.isFinite(livePeakBytes) && typeof liveRecordedAt === 'string' ? { livePeakBytes, liveRecordedAt } : {}
+    history.set(name, { peakBytes, recordedAt, ...(smallYoungGeneration === true ? { smallYoungGeneration } : {}), ...live })
   }
   return { history }
 }
@@ -89,10 +106,27 @@ export function readHistoryCached(file: string): History {
   return history
 }
 
+/** One passing test's figures in this run. */
+export interface HistoryRecord {
+  peakBytes: number
+  /** Measured with livePeak on (see HistoryEntry.smallYoungGeneration). */
+  smallYoungGeneration: boolean
+  /** Only a precise live peak (an estimate); undefined otherwise. */
+  livePeakBytes: number | undefined
+}
+
 export interface HistoryUpdate {
   /** Peaks of tests that passed in this run. */
-  entries: Iterable<[name: string, peakBytes: number]>
+  entries: Iterable<[name: string, record: HistoryRecord]>
   recordedAt: string
+}
+
+/** The entry a passing test leaves: its peaks now, and its earlier live peak when it has no precise one now. */
+export function nextEntry(previous: HistoryEntry | undefined, record: HistoryRecord, recordedAt: string): HistoryEntry {
+  const live = record.livePeakBytes !== undefined
+    ? { livePeakBytes: record.livePeakBytes, liveRecordedAt: recordedAt }
+    : previous?.livePeakBytes !== undefined ? { livePeakBytes: previous.livePeakBytes, liveRecordedAt: previous.liveRecordedAt! } : {}
+  return { peakBytes: record.peakBytes, recordedAt, ...(record.smallYoungGeneration ? { smallYoungGeneration: true as const } : {}), ...live }
 }
 
 /**
@@ -108,7 +142,7 @@ export async function updateHistory(file: string, update: HistoryUpdate): Promis
     const current = readHistory(file)
     if (current.problem) renameSync(file, `${file}.unreadable`)
     const tests: Record<string, HistoryEntry> = Object.fromEntries(current.history)
-    for (const [name, peakBytes] of update.entries) tests[name] = { peakBytes, recordedAt: update.recordedAt }
+    for (const [name, record] of update.entries) tests[name] = nextEntry(tests[name], record, update.recordedAt)
     const data: HistoryFile = { heapmarkHistory: HISTORY_VERSION, updatedAt: update.recordedAt, tests: sortedByKey(tests) }
     const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     try {

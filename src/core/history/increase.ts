@@ -4,6 +4,7 @@ import type { HistoryEntry } from './history.js'
 import { formatSites } from '../report/site-text.js'
 import { formatSize, parseSize } from '../config/size.js'
 import type { IncreaseResult } from '../report/model.js'
+import type { LivePeakKind } from '../measure/live-peak.js'
 
 /**
  * Growth below this never counts as an increase: it is within what heapmark promises to measure
@@ -46,19 +47,65 @@ export function compareWithHistory(record: { peakBytes: number }, previous: Hist
   }
 }
 
+/** How a run compares: which figure, and whether its used peaks come from livePeak's small young generation. */
+export interface IncreaseMode {
+  /** The option's values (options.ts LimitMeasure; not imported: options.ts imports this module). */
+  measure: 'used' | 'live'
+  /** livePeak is on (each test's own reading says whether its young generation stayed small). */
+  smallYoungGeneration: boolean
+}
+
+/**
+ * The --fail-on-increase verdict on one test, or undefined when its history has no baseline for
+ * the figure compared (the run records one). Live comparisons judge only precise estimates
+ * against precise estimates: a lower bound moves with when V8 happens to collect, so a verdict on
+ * it would flip from run to run. Used peaks are compared only when both were measured with the
+ * same young generation (livePeak's 1 MiB one shrinks them).
+ */
+export function checkIncrease(
+  record: { peakBytes: number; livePeakBytes?: number; livePeakKind?: LivePeakKind },
+  previous: HistoryEntry,
+  tolerance: IncreaseTolerance,
+  mode: IncreaseMode,
+): IncreaseCheck | undefined {
+  if (mode.measure === 'live') {
+    if (previous.livePeakBytes === undefined) return undefined
+    const baseline = { peakBytes: previous.livePeakBytes, recordedAt: previous.liveRecordedAt ?? previous.recordedAt }
+    if (record.livePeakKind !== 'estimate' || record.livePeakBytes === undefined) {
+      return { ...compareWithHistory({ peakBytes: 0 }, baseline, tolerance), measure: 'live', notJudged: 'live-not-precise' }
+    }
+    return { ...compareWithHistory({ peakBytes: record.livePeakBytes }, baseline, tolerance), measure: 'live' }
+  }
+  if ((previous.smallYoungGeneration === true) !== measuredSmall(record, mode.smallYoungGeneration)) {
+    return { ...compareWithHistory({ peakBytes: 0 }, previous, tolerance), notJudged: 'young-generation-changed' }
+  }
+  return compareWithHistory(record, previous, tolerance)
+}
+
+/**
+ * Whether a test's used peak was measured with the 1 MiB young generation: livePeak was on and the
+ * worker's young generation did stay small (its live peak is then an estimate; a worker without
+ * the flag, or Node 24's fallback, reports a bound). The history records the same (collector.ts).
+ */
+export function measuredSmall(record: { livePeakKind?: LivePeakKind }, livePeak: boolean): boolean {
+  return livePeak && record.livePeakKind === 'estimate'
+}
+
 export function increaseFailure(
-  record: { peakBytes: number },
+  record: { peakBytes: number; livePeakBytes?: number },
   check: IncreaseCheck,
   tolerance: IncreaseTolerance,
   historyFile: string,
   attribution: Attribution | undefined,
   stacks: number,
 ): MemoryIncreaseError {
-  const growth = record.peakBytes - check.previousPeakBytes
+  const live = check.measure === 'live'
+  const now = live ? record.livePeakBytes ?? record.peakBytes : record.peakBytes
+  const growth = now - check.previousPeakBytes
   const share = check.previousPeakBytes > 0 ? ` (+${Math.round((growth / check.previousPeakBytes) * 100)}%)` : ''
   const summary =
-    `Peak memory grew from ${formatSize(check.previousPeakBytes)} in the last run where this test passed (${check.previousRecordedAt}) ` +
-    `to ${formatSize(record.peakBytes)}${share}; --fail-on-increase allows +${formatSize(check.allowedBytes)} (tolerance ${formatTolerance(tolerance)}, never under ${formatSize(INCREASE_NOISE_FLOOR_BYTES)}).`
+    `${live ? 'Live peak (precise mode)' : 'Peak memory'} grew from ${formatSize(check.previousPeakBytes)} in the last run where this test passed (${check.previousRecordedAt}) ` +
+    `to ${formatSize(now)}${share}; --fail-on-increase allows +${formatSize(check.allowedBytes)} (tolerance ${formatTolerance(tolerance)}, never under ${formatSize(INCREASE_NOISE_FLOOR_BYTES)}).`
   const lines: string[] = []
   const sites = attribution?.sites ?? []
   if (sites.length > 0) lines.push(formatSites(sites.slice(0, 3), stacks).replace(/^ +/gm, (m) => m.slice(4)))

@@ -31,7 +31,7 @@ export function githubAnnotations(tests: readonly TestMemoryResult[], rootDir: s
       properties.line = String(location.line)
       if (location.column !== undefined) properties.col = String(location.column)
     }
-    properties.title = `heapmark: ${overLimit ? 'over its memory limit' : 'peak grew past --fail-on-increase'}`
+    properties.title = `heapmark: ${overLimit ? 'over its memory limit' : `${test.increase?.measure === 'live' ? 'live peak' : 'peak'} grew past --fail-on-increase`}`
     const message = [test.name, memoryFactsLine(memoryFacts(test))]
     const site = test.sites[0]
     const frame = site?.frames[0]

@@ -8,9 +8,10 @@ const INCREASES_SHOWN = 10
 
 /**
  * The report as GitHub-flavoured Markdown for a CI job summary ($GITHUB_STEP_SUMMARY): the top
- * tests by peak, every test over its limit, and the biggest increases since the last passing run.
+ * tests by peak, every test over its limit, and the biggest increases since the last passing run
+ * of the figure the run's `increaseMeasure` names (used peaks by default).
  */
-export function renderMarkdownReport(report: MemoryReport, options: { mostAllocations: number }): string {
+export function renderMarkdownReport(report: MemoryReport, options: { mostAllocations: number; increaseMeasure?: 'used' | 'live' }): string {
   const { totals } = report
   const lines = [
     '### heapmark memory report',
@@ -40,19 +41,48 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
       lines.push(`| ${cell(test.name)} | ${cell(limit.spec)}${origin} | ${formatSize(limitedPeak(test, limit))}${live} |`)
     }
   }
-  const grown = report.tests
-    .filter((test) => test.previousPeakBytes !== undefined && test.peakBytes > test.previousPeakBytes)
-    .sort((a, b) => b.peakBytes - b.previousPeakBytes! - (a.peakBytes - a.previousPeakBytes!))
-    .slice(0, INCREASES_SHOWN)
-  if (grown.length > 0) {
-    lines.push('', '#### Biggest increases since the last passing run', '', '| Test | Before | Now | Change |', '|---|--:|--:|--:|')
-    for (const test of grown) {
-      const growth = test.peakBytes - test.previousPeakBytes!
+  lines.push(...increaseSection(report, options.increaseMeasure ?? 'used'))
+  return `${lines.join('\n')}\n`
+}
+
+/**
+ * The biggest increases since each test's last passing run, of the used peaks or (`'live'`) the
+ * live peaks. The same rules as --fail-on-increase: live peaks only when this run's is a precise
+ * estimate (the history keeps no other kind), used peaks not across young generations; the tests
+ * left out are counted in a note, so no figure is compared as if it were exact when it is not.
+ */
+function increaseSection(report: MemoryReport, measure: 'used' | 'live'): string[] {
+  const live = measure === 'live'
+  const rows: Array<{ test: TestMemoryResult; before: number; now: number }> = []
+  let notCompared = 0
+  for (const test of report.tests) {
+    const before = live ? test.previousLivePeakBytes : test.previousPeakBytes
+    if (before === undefined) continue
+    const comparable = live ? test.livePeakKind === 'estimate' && test.livePeakBytes !== undefined : test.increase?.notJudged !== 'young-generation-changed'
+    if (!comparable) {
+      notCompared++
+      continue
+    }
+    const now = live ? test.livePeakBytes! : test.peakBytes
+    if (now > before) rows.push({ test, before, now })
+  }
+  rows.sort((a, b) => b.now - b.before - (a.now - a.before))
+  if (rows.length === 0 && notCompared === 0) return []
+  const lines = ['', `#### Biggest ${live ? 'live peak ' : ''}increases since the last passing run`]
+  if (rows.length > 0) {
+    lines.push('', '| Test | Before | Now | Change |', '|---|--:|--:|--:|')
+    for (const { test, before, now } of rows.slice(0, INCREASES_SHOWN)) {
       const mark = test.increase?.exceeded ? ' ❌' : ''
-      lines.push(`| ${cell(test.name)} | ${formatSize(test.previousPeakBytes!)} | ${formatSize(test.peakBytes)} | +${formatSize(growth)}${mark} |`)
+      lines.push(`| ${cell(test.name)} | ${formatSize(before)} | ${formatSize(now)} | +${formatSize(now - before)}${mark} |`)
     }
   }
-  return `${lines.join('\n')}\n`
+  if (notCompared > 0) {
+    const why = live
+      ? `${notCompared === 1 ? 'its' : 'their'} live peak in this run is only a bound (≥ or ?), and only precise live peaks are compared (see docs/measuring.md)`
+      : `${notCompared === 1 ? 'its' : 'their'} last passing peak was measured with livePeak on and this one without, or the reverse (different young generations)`
+    lines.push('', `_${plural(notCompared, 'test')} with history not compared: ${why}._`)
+  }
+  return lines
 }
 
 function livePeakCell(test: TestMemoryResult): string {

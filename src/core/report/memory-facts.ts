@@ -1,6 +1,7 @@
-import { limitedPeak } from '../worker/test-result.js'
 import { formatSize } from '../config/size.js'
-import type { IncreaseResult } from './model.js'
+import type { IncreaseResult, MemoryLimitResult } from './model.js'
+import type { LivePeakKind } from '../measure/live-peak.js'
+import { increaseVerdictWords, limitSpecWords, limitVerdictWords, LIVE_PEAK_UNKNOWN, livePeakWords } from './memory-wording.js'
 
 /**
  * One test's memory in a few words, for places that show a line or a small table per test rather
@@ -12,16 +13,22 @@ export interface MemoryFactsInput {
   peakBytes: number
   heapPeakBytes: number
   externalPeakBytes: number
+  livePeakBytes?: number
+  livePeakKind?: LivePeakKind
   workerThreads?: { count: number; peakBytes: number; measured: boolean }
-  limit?: { spec: string; bytes: number; currentThreadOnly: boolean; exceeded: boolean }
-  increase?: Pick<IncreaseResult, 'previousPeakBytes' | 'allowedBytes' | 'exceeded'>
+  limit?: Pick<MemoryLimitResult, 'spec' | 'bytes' | 'currentThreadOnly' | 'exceeded'> & Partial<Pick<MemoryLimitResult, 'measure' | 'from' | 'notJudged'>>
+  increase?: Pick<IncreaseResult, 'previousPeakBytes' | 'allowedBytes' | 'exceeded'> & Partial<Pick<IncreaseResult, 'measure' | 'notJudged'>>
   retained?: { bytes: number; exact: boolean }
 }
 
 /** Task meta `heapmarkMemory`: what Vitest's UI lists under "Test Meta", in words, plus the flags. */
 export interface MemoryFacts {
   peak: string
+  /** The live peak in words: "at least 8.1 MiB" (a lower bound), "8.1 MiB" (precise mode), or not known. */
+  live?: string
   limit?: string
+  /** Set when --fail-on-increase compared live peaks (`increaseMeasure: 'live'`). */
+  increaseMeasure?: 'live'
   retained?: string
   increase?: string
   overLimit: boolean
@@ -32,17 +39,22 @@ export function memoryFacts(input: MemoryFactsInput): MemoryFacts {
   // Key order is display order in Vitest's UI.
   return {
     peak: describePeak(input),
-    ...(input.limit ? { limit: describeLimit(input, input.limit) } : {}),
+    ...(input.livePeakBytes !== undefined && input.livePeakKind !== undefined ? { live: livePeakWords(input.livePeakBytes, input.livePeakKind) } : {}),
+    ...(input.limit ? { limit: `${limitSpecWords(input.limit)}: ${limitVerdictWords(input, input.limit)}` } : {}),
     ...(input.retained ? { retained: describeRetained(input.retained) } : {}),
-    ...(input.increase ? { increase: describeIncrease(input.peakBytes, input.increase) } : {}),
+    ...(input.increase ? { increase: increaseVerdictWords(input, input.increase) } : {}),
+    ...(input.increase?.measure === 'live' ? { increaseMeasure: 'live' as const } : {}),
     overLimit: input.limit?.exceeded === true,
     grew: input.increase?.exceeded === true,
   }
 }
 
-/** The facts on one line: "peak 32.0 MiB (JS heap …); limit 16 MB (16.0 MiB): EXCEEDED by …". */
+/** The facts on one line: "peak 32.0 MiB (JS heap …); live peak at least 8.1 MiB; limit 16 MB (16.0 MiB): EXCEEDED by …". */
 export function memoryFactsLine(facts: MemoryFacts): string {
-  return [`peak ${facts.peak}`, facts.limit && `limit ${facts.limit}`, facts.increase && `peak increase ${facts.increase}`, facts.retained && `retained ${facts.retained}`]
+  const increase = facts.increaseMeasure === 'live' ? 'live peak increase' : 'peak increase'
+  // An unknown live peak (no GC ran: most small tests) would add the same words to nearly every line.
+  const live = facts.live !== undefined && facts.live !== LIVE_PEAK_UNKNOWN ? `live peak ${facts.live}` : undefined
+  return [`peak ${facts.peak}`, live, facts.limit && `limit ${facts.limit}`, facts.increase && `${increase} ${facts.increase}`, facts.retained && `retained ${facts.retained}`]
     .filter(Boolean)
     .join('; ')
 }
@@ -50,24 +62,6 @@ export function memoryFactsLine(facts: MemoryFacts): string {
 function describePeak(input: MemoryFactsInput): string {
   const threads = input.workerThreads ? `, worker threads ${formatSize(input.workerThreads.peakBytes)}` : ''
   return `${formatSize(input.peakBytes)} (JS heap ${formatSize(input.heapPeakBytes)}, external ${formatSize(input.externalPeakBytes)}${threads})`
-}
-
-function describeLimit(input: MemoryFactsInput, limit: NonNullable<MemoryFactsInput['limit']>): string {
-  const binary = formatSize(limit.bytes)
-  const spec = limit.spec === binary ? binary : `${limit.spec} (${binary})`
-  const peak = limitedPeak(input, limit)
-  const percent = limit.bytes > 0 ? Math.round((peak / limit.bytes) * 100) : 0
-  return limit.exceeded
-    ? `${spec}: EXCEEDED by ${formatSize(Math.max(0, peak - limit.bytes))} (peak is ${percent}% of it)`
-    : `${spec}: ok (peak is ${percent}% of it)`
-}
-
-function describeIncrease(peakBytes: number, increase: NonNullable<MemoryFactsInput['increase']>): string {
-  const growth = peakBytes - increase.previousPeakBytes
-  const change = `${growth >= 0 ? '+' : '-'}${formatSize(Math.abs(growth))} since the last passing run (${formatSize(increase.previousPeakBytes)})`
-  return increase.exceeded
-    ? `${change}: EXCEEDED the allowed +${formatSize(increase.allowedBytes)}`
-    : `${change}: ok, +${formatSize(increase.allowedBytes)} allowed`
 }
 
 function describeRetained(retained: NonNullable<MemoryFactsInput['retained']>): string {

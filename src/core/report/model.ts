@@ -180,6 +180,12 @@ export interface TestMemoryResult {
   /** The test's peak in the last run where it passed, from the history file (absent: no history). */
   previousPeakBytes?: number
   /**
+   * The test's last precise live peak (livePeakKind "estimate") in a run where it passed, from the
+   * history file; absent when no run recorded one. The Markdown summary's increases use it with
+   * `increaseMeasure: 'live'`.
+   */
+  previousLivePeakBytes?: number
+  /**
    * Memory the test left reachable: live memory (after a full GC) at the next test's start minus
    * the level at this test's start. `exact` false: a lower bound, within 1 MiB (see docs). Absent
    * when no full GC ran before the next test (then it kept less than 1 MiB).
@@ -207,6 +213,18 @@ export interface IncreaseResult {
   /** Growth over previousPeakBytes the tolerance allowed. */
   allowedBytes: number
   exceeded: boolean
+  /**
+   * Set when the live peaks were compared (`increaseMeasure: 'live'`): previousPeakBytes is then
+   * the last precise live peak. Absent: the used peaks.
+   */
+  measure?: 'live'
+  /**
+   * The test was not judged (exceeded is false). "live-not-precise": its live peak in this run is
+   * a lower bound or unknown (precise mode fell back, or a runner without the flag), which moves
+   * with V8's GC timing. "young-generation-changed": the used peaks were measured one with livePeak
+   * (a 1 MiB young generation) and one without.
+   */
+  notJudged?: 'live-not-precise' | 'young-generation-changed'
 }
 
 export interface RunTotals {

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors'
-import { limitedPeak } from '../worker/test-result.js'
+import { increaseLabel, increaseVerdictWords, limitSpecWords, limitVerdictWords, livePeakKindNote, livePeakWords } from './memory-wording.js'
 import { formatCount, plural } from './numbers.js'
 import type { DomLeakResult, LeakCheckResult } from './model.js'
 import { formatSize } from '../config/size.js'
@@ -185,17 +185,12 @@ function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
 /** The live peak beside the used one, worded for what is known about it (see live-peak.ts). */
 export function renderLivePeak(test: TestMemoryResult, c: Colors = createColors(false)): string {
   if (test.livePeakBytes === undefined || test.livePeakKind === undefined) return ''
-  const live = formatSize(test.livePeakBytes)
-  switch (test.livePeakKind) {
-    // Most small tests see no GC: a line saying nothing is known would repeat under nearly every
-    // test. The JSON keeps the kind; the docs say the used peak is then the only bound.
-    case 'unknown':
-      return ''
-    case 'estimate':
-      return `Live peak: ${c.bold(live)} ${c.dim('(precise mode; the rest of the peak was garbage not yet collected)')}`
-    case 'lower-bound':
-      return `Live peak: at least ${c.bold(live)} ${c.dim('(found reachable by GCs during the test; the rest of the peak may be garbage not yet collected)')}`
-  }
+  // Most small tests see no GC: a line saying nothing is known would repeat under nearly every
+  // test. The JSON keeps the kind; the docs say the used peak is then the only bound.
+  if (test.livePeakKind === 'unknown') return ''
+  const words = livePeakWords(test.livePeakBytes, test.livePeakKind)
+  const [atLeast, figure] = words.startsWith('at least ') ? ['at least ', words.slice(9)] : ['', words]
+  return `Live peak: ${atLeast}${c.bold(figure)} ${c.dim(`(${livePeakKindNote(test.livePeakKind)})`)}`
 }
 
 /** Browser tests: the page's JS heap growth is judged as a whole, and DOM left behind fails. */
@@ -218,30 +213,14 @@ function renderWorkerThreads(test: TestMemoryResult): string {
 
 function renderLimit(test: TestMemoryResult, c: Colors): string {
   const limit = test.limit!
-  const peak = limitedPeak(test, limit)
-  const percent = limit.bytes > 0 ? Math.round((peak / limit.bytes) * 100) : 0
-  const what = limit.measure === 'live' ? 'live peak' : 'peak'
-  // Show the user's own spelling, plus the binary form when it differs ("24 MB" is 24.0 MiB).
-  const binary = formatSize(limit.bytes)
-  const details = [...(limit.spec === binary ? [] : [binary]), ...(limit.from ? [`from ${limit.from}`] : [])]
-  const spec = details.length > 0 ? `${limit.spec} (${details.join(', ')})` : limit.spec
   const label = limit.origin === 'default' ? 'Default limit' : limit.origin === 'file' ? 'File limit' : 'Memory limit'
-  if (limit.notJudged) {
-    const others = test.shared ? plural(test.shared.overlapping, 'other test') : 'other tests'
-    return `${label}: ${spec}: ${c.yellow('not judged')} ${c.dim(`(ran concurrently with ${others}, whose memory counts in its peak)`)}`
-  }
-  if (!limit.exceeded) return `${label}: ${spec}: ${c.green('ok')}, ${c.dim(`${what} is ${percent}% of it`)}`
-  const over = formatSize(Math.max(0, peak - limit.bytes))
-  return `${label}: ${spec}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`by ${over} (${what} is ${percent}% of it)`)}`
+  const others = test.shared ? plural(test.shared.overlapping, 'other test') : 'other tests'
+  return `${label}: ${limitSpecWords(limit)}: ${limitVerdictWords(test, limit, c, others)}`
 }
 
 function renderIncrease(test: TestMemoryResult, c: Colors): string {
   const increase = test.increase!
-  const growth = test.peakBytes - increase.previousPeakBytes
-  const change = `${growth >= 0 ? '+' : '-'}${formatSize(Math.abs(growth))} since the last passing run (${formatSize(increase.previousPeakBytes)})`
-  return increase.exceeded
-    ? `Peak increase: ${change}: ${c.red(c.bold('EXCEEDED'))} ${c.red(`the allowed +${formatSize(increase.allowedBytes)}`)}`
-    : `Peak increase: ${change}: ${c.green('ok')}, ${c.dim(`+${formatSize(increase.allowedBytes)} allowed`)}`
+  return `${increaseLabel(increase)}: ${increaseVerdictWords(test, increase, c)}`
 }
 
 function renderHistogram(histogram: readonly SizeHistogramBucket[], c: Colors): string[] {

@@ -1,9 +1,10 @@
 import { formatSize } from '../config/size.js'
+import { increaseVerdictWords } from './memory-wording.js'
 import type { TestMemoryResult } from './model.js'
 
 /**
  * A test's memory figures as name/value pairs, for reports that carry per-test properties (JUnit
- * XML `<property>`): raw bytes for tools, plus the peak in words for people reading CI pages.
+ * XML `<property>`): raw bytes and codes for tools, plus words for people reading CI pages.
  */
 export function testProperties(test: TestMemoryResult): Array<{ name: string; value: string }> {
   const properties = [
@@ -19,6 +20,22 @@ export function testProperties(test: TestMemoryResult): Array<{ name: string; va
       { name: 'heapmark.livePeakKind', value: test.livePeakKind },
     )
   }
-  if (test.limit) properties.push({ name: 'heapmark.limit', value: `${test.limit.spec}${test.limit.exceeded ? ' (exceeded)' : ''}` })
+  const { limit, increase } = test
+  if (limit) {
+    const verdict = limit.notJudged ? ' (not judged)' : limit.exceeded ? ' (exceeded)' : ''
+    properties.push({ name: 'heapmark.limit', value: `${limit.spec}${verdict}` }, { name: 'heapmark.limitMeasure', value: limit.measure ?? 'used' })
+    if (limit.notJudged) properties.push({ name: 'heapmark.limitNotJudged', value: limit.notJudged })
+  }
+  if (increase) {
+    // The same pattern as the limit's: the verdict in words, what was compared, and codes for tools.
+    properties.push(
+      { name: 'heapmark.increase', value: increaseVerdictWords(test, increase) },
+      { name: 'heapmark.increaseVerdict', value: increase.notJudged ? 'not-judged' : increase.exceeded ? 'exceeded' : 'ok' },
+      { name: 'heapmark.increaseMeasure', value: increase.measure ?? 'used' },
+      { name: 'heapmark.increasePreviousBytes', value: String(increase.previousPeakBytes) },
+      { name: 'heapmark.increaseAllowedBytes', value: String(increase.allowedBytes) },
+    )
+    if (increase.notJudged) properties.push({ name: 'heapmark.increaseNotJudged', value: increase.notJudged })
+  }
   return properties
 }

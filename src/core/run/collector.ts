@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises'
 import type { AttributionOutcome } from '../attribution/attribution.js'
-import { historyPathFor, readHistory, updateHistory } from '../history/history.js'
+import { historyPathFor, readHistory, updateHistory, type HistoryRecord } from '../history/history.js'
+import { measuredSmall } from '../history/increase.js'
 import { JournalDir } from '../oom/journal.js'
 import type { ResolvedHeapmarkOptions } from '../config/options.js'
 import type { FileRetention } from '../retention/retention.js'
@@ -114,7 +115,7 @@ export class ReportCollector {
     await this.publish(report, output, historyFile, warn)
     if (!history) return report
     try {
-      await updateHistory(historyFile, { entries: passingPeaks(report.tests), recordedAt: report.createdAt })
+      await updateHistory(historyFile, { entries: passingPeaks(report.tests, this.options.livePeak), recordedAt: report.createdAt })
     } catch (error) {
       // History is a convenience: failing to keep it must not fail a run whose tests passed.
       warn(`could not update the history file ${historyFile}: ${(error as Error).message}`)
@@ -129,6 +130,7 @@ export class ReportCollector {
     for (const result of this.results) {
       const previous = history.get(result.name)
       if (previous) result.previousPeakBytes = previous.peakBytes
+      if (previous?.livePeakBytes !== undefined) result.previousLivePeakBytes = previous.livePeakBytes
     }
   }
 
@@ -139,11 +141,11 @@ export class ReportCollector {
       output.log('\n' + renderTextReport(report, { mostAllocations: options.mostAllocations, stacks: options.stacks, color: output.color }))
     }
     if (options.binPath) output.log(`heapmark: capture files (.heapprofile, one per test) are in ${options.binPath}`)
-    if (options.failOnIncrease) output.log(describeIncreaseCheck(report, historyFile))
+    if (options.failOnIncrease) output.log(describeIncreaseCheck(report, historyFile, options))
     const stepSummary = process.env.GITHUB_STEP_SUMMARY
     if (stepSummary) {
       try {
-        await appendFile(stepSummary, renderMarkdownReport(report, { mostAllocations: options.mostAllocations || 10 }))
+        await appendFile(stepSummary, renderMarkdownReport(report, { mostAllocations: options.mostAllocations || 10, increaseMeasure: options.increaseMeasure }))
       } catch (error) {
         warn(`could not append to GITHUB_STEP_SUMMARY (${stepSummary}): ${(error as Error).message}`)
       }
@@ -161,17 +163,30 @@ export class ReportCollector {
   }
 }
 
-/** Only tests that passed, alone in their worker, set the baseline later runs are judged against. */
-function* passingPeaks(tests: readonly TestMemoryResult[]): Generator<[string, number]> {
-  for (const test of tests) if (test.state === 'passed' && !test.shared) yield [test.name, test.peakBytes]
+/**
+ * Only tests that passed, alone in their worker, set the baseline later runs are judged against;
+ * a live peak only when it is a precise estimate (a lower bound moves with V8's GC timing).
+ */
+function* passingPeaks(tests: readonly TestMemoryResult[], livePeak: boolean): Generator<[string, HistoryRecord]> {
+  for (const test of tests) {
+    if (test.state !== 'passed' || test.shared) continue
+    yield [test.name, { peakBytes: test.peakBytes, smallYoungGeneration: measuredSmall(test, livePeak), livePeakBytes: test.livePeakKind === 'estimate' ? test.livePeakBytes : undefined }]
+  }
 }
 
-function describeIncreaseCheck(report: MemoryReport, historyFile: string): string {
-  const compared = report.tests.filter((test) => test.increase).length
+function describeIncreaseCheck(report: MemoryReport, historyFile: string, options: Pick<ResolvedHeapmarkOptions, 'increaseMeasure'>): string {
+  const live = options.increaseMeasure === 'live'
+  const compared = report.tests.filter((test) => test.increase && !test.increase.notJudged).length
   const grew = report.totals.increaseFailures
-  const newTests = report.tests.filter((test) => test.state === 'passed' && !test.shared && test.previousPeakBytes === undefined).length
-  const parts = [`compared ${plural(compared, 'test')} with their last passing run`]
+  const passed = report.tests.filter((test) => test.state === 'passed' && !test.shared)
+  // Without a baseline for the figure compared: a new test, or (live) none with a precise live peak yet.
+  const newTests = passed.filter((test) => (live ? test.increase === undefined : test.previousPeakBytes === undefined)).length
+  const notPrecise = report.tests.filter((test) => test.increase?.notJudged === 'live-not-precise').length
+  const otherMode = report.tests.filter((test) => test.increase?.notJudged === 'young-generation-changed').length
+  const parts = [`compared ${live ? 'the live peaks of ' : ''}${plural(compared, 'test')} with their last passing run`]
   if (grew > 0) parts.push(`${plural(grew, 'test')} grew beyond the tolerance`)
-  if (newTests > 0) parts.push(`${plural(newTests, 'test')} had no history yet and ${newTests === 1 ? 'was' : 'were'} recorded`)
+  if (newTests > 0) parts.push(`${plural(newTests, 'test')} had no ${live ? 'precise live peak in the history' : 'history'} yet and ${newTests === 1 ? 'was' : 'were'} recorded`)
+  if (notPrecise > 0) parts.push(`${plural(notPrecise, 'test')} not judged: ${notPrecise === 1 ? 'its' : 'their'} live peak was only a bound in this run (precise mode fell back; see docs/measuring.md)`)
+  if (otherMode > 0) parts.push(`${plural(otherMode, 'test')} not judged: ${otherMode === 1 ? 'its' : 'their'} last peak was measured with a different young generation (livePeak on in one run, off in the other)`)
   return `heapmark: fail-on-increase ${parts.join('; ')} (history: ${historyFile})`
 }

@@ -10,7 +10,7 @@ import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../../errors.js'
 import { HEAPMARK_VERSION } from '../../version.js'
 import { historyPathFor, readHistoryCached, type History } from '../history/history.js'
-import { compareWithHistory, increaseFailure, parseTolerance, type IncreaseTolerance } from '../history/increase.js'
+import { checkIncrease, increaseFailure, parseTolerance, type IncreaseMode, type IncreaseTolerance } from '../history/increase.js'
 import type { ResolvedHeapmarkOptions } from '../config/options.js'
 import type { FileRetention } from '../retention/retention.js'
 import { JournalWriter } from '../oom/journal.js'
@@ -45,7 +45,7 @@ export interface WorkerSessionSettings {
   /** Where the worker keeps its journal (see journal.ts); none: no journal. */
   journalDir: string | undefined
   /** Set with --fail-on-increase: judge each passing test against its history. */
-  failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance } | undefined
+  failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance; mode: IncreaseMode } | undefined
   /** The run's `limit` option: every test without limitMemory gets it (files may override it). */
   defaultLimit: DefaultLimit | undefined
 }
@@ -70,7 +70,11 @@ export function workerSessionSettings(
     precise: options.precise || options.failOnIncrease,
     journalDir,
     failOnIncrease: options.failOnIncrease
-      ? { historyFile: historyPathFor(options.historyPath, rootDir), tolerance: parseTolerance(options.increaseTolerance) }
+      ? {
+          historyFile: historyPathFor(options.historyPath, rootDir),
+          tolerance: parseTolerance(options.increaseTolerance),
+          mode: { measure: options.increaseMeasure, smallYoungGeneration: options.livePeak },
+        }
       : undefined,
     defaultLimit: options.limit,
   }
@@ -250,8 +254,8 @@ export class WorkerSession {
     this.history ??= readHistoryCached(increase.historyFile)
     const previous = this.history.get(identity.name)
     if (!previous) return
-    record.increase = compareWithHistory(record, previous, increase.tolerance)
-    if (record.increase.exceeded) {
+    record.increase = checkIncrease(record, previous, increase.tolerance, increase.mode)
+    if (record.increase?.exceeded) {
       const attribution = await this.readAttributionNow(active.key)
       throw increaseFailure(record, record.increase, increase.tolerance, increase.historyFile, attribution, this.settings.stacks)
     }

@@ -44,6 +44,15 @@ describe('DefaultLimits', () => {
     expect(limits.forFile(file('null.test.ts', '// @heapmark-limit null\ntest()'))).toEqual({})
   })
 
+  it('a comment ending in "live" judges the live peak; a live run default stays live', () => {
+    const limits = new DefaultLimits({ ...runDefault, measure: 'live' }, dir)
+    expect(limits.forFile(file('live-default.test.ts', 'test()')).limit).toMatchObject({ spec: '48 MB', measure: 'live', origin: 'default' })
+    expect(limits.forFile(file('live.test.ts', '// @heapmark-limit 96 MB live\ntest()')).limit).toEqual({ spec: '96 MB', bytes: 96 * MiB, currentThreadOnly: false, measure: 'live', origin: 'file', from: '@heapmark-limit at live.test.ts:1' })
+    // A file's comment says what it judges itself: "used" (or no word) overrides a live run default.
+    expect(limits.forFile(file('used.test.ts', '// @heapmark-limit 96 MB used\ntest()')).limit).not.toHaveProperty('measure')
+    expect(limits.forFile(file('plain96.test.ts', '// @heapmark-limit 96 MB\ntest()')).limit).not.toHaveProperty('measure')
+  })
+
   it('applies a file comment with no run default, and nothing to a file that is not on disk', () => {
     const limits = new DefaultLimits(undefined, dir)
     expect(limits.forFile(file('alone.test.ts', '// @heapmark-limit 8 MB\n')).limit?.bytes).toBe(8 * MiB)
@@ -53,7 +62,10 @@ describe('DefaultLimits', () => {
   it('turns a bad or misplaced comment into the error its tests fail with', () => {
     const limits = new DefaultLimits(runDefault, dir)
     expect(limits.forFile(file('bad.test.ts', '// @heapmark-limit 48 MX\n')).error?.message).toBe(
-      'Invalid value "48 MX" for @heapmark-limit at bad.test.ts:1: expected a size like "48 MB", a number of bytes, or "off"',
+      'Invalid value "48 MX" for @heapmark-limit at bad.test.ts:1: expected a size like "48 MB" or a number of bytes, optionally followed by "live" (judge the live peak) or "used" (the default), or "off"',
+    )
+    expect(limits.forFile(file('measure.test.ts', '// @heapmark-limit 48 MB alive\n')).error?.message).toMatch(
+      /^Invalid value "48 MB alive" for @heapmark-limit at measure\.test\.ts:1: expected .*\(unknown measure "alive": a limit judges "used" \(the used peak, the default\) or "live" \(the live peak\)\)$/,
     )
     expect(limits.forFile(file('late.test.ts', 'import "a"\n// @heapmark-limit 8 MB\n')).error?.message).toContain('@heapmark-limit at late.test.ts:2 comes after')
   })
@@ -67,7 +79,7 @@ describe('checkMemoryLimit with a default limit', () => {
     expect(error.name).toBe('MemoryLimitError')
     expect(error.code).toBe('HEAPMARK_MEMORY_LIMIT')
     expect(error.message.split('\n')[0]).toBe("Test was limited to 48.0 MiB (48 MB: the run's default limit, from HEAPMARK_LIMIT) but its peak was 60.0 MiB")
-    expect(error.message).toContain('Tests without limitMemory get this limit. Give this test its own with limitMemory(), or set its file\'s with a "// @heapmark-limit <size>" (or "off") comment at the top of the file.')
+    expect(error.message).toContain('Tests without limitMemory get this limit. Give this test its own with limitMemory(), or set its file\'s with a "// @heapmark-limit <size>" (or "<size> live", or "off") comment at the top of the file.')
     const file = checkMemoryLimit({ spec: '8 MB', bytes: 8 * MiB, currentThreadOnly: false, origin: 'file', from: '@heapmark-limit at a.test.ts:1' }, reading, undefined, 1)!
     expect(file.message.split('\n')[0]).toBe("Test was limited to 8.0 MiB (8 MB: this file's limit, from @heapmark-limit at a.test.ts:1) but its peak was 60.0 MiB")
   })

@@ -20,6 +20,7 @@ const DEFAULTS = {
   binPrefix: '',
   failOnIncrease: false,
   increaseTolerance: '10%',
+  increaseMeasure: 'used',
   historyPath: undefined,
   preciseRetention: false,
   limit: undefined,
@@ -39,7 +40,7 @@ describe('resolveOptions', () => {
     }
     expect(resolveOptions(config, {})).toEqual({
       enabled: true, mostAllocations: 0, stacks: 3, hideSummary: true, json: 'out/memory.json', samplingInterval: 4096,
-      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, historyPath: 'h.json', preciseRetention: true, livePeak: true, precise: true,
+      binPath: 'caps', binPrefix: 'ci-', failOnIncrease: true, increaseTolerance: 2 * 1024 * 1024, increaseMeasure: 'used', historyPath: 'h.json', preciseRetention: true, livePeak: true, precise: true,
     })
   })
 
@@ -55,6 +56,7 @@ describe('resolveOptions', () => {
       HEAPMARK_BIN_PREFIX: 'pr-',
       HEAPMARK_FAIL_ON_INCREASE: 'on',
       HEAPMARK_INCREASE_TOLERANCE: ' 25 % ',
+      HEAPMARK_INCREASE_MEASURE: ' Live ',
       HEAPMARK_HISTORY: 'ci/history.json',
       HEAPMARK_PRECISE_RETENTION: 'true',
       HEAPMARK_LIVE_PEAK: '1',
@@ -62,7 +64,7 @@ describe('resolveOptions', () => {
     }
     expect(resolveOptions(undefined, env)).toEqual({
       enabled: true, mostAllocations: 10, stacks: 4, hideSummary: true, json: 'report.json', samplingInterval: 8192,
-      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', historyPath: 'ci/history.json', preciseRetention: true, livePeak: true, precise: true,
+      binPath: 'captures', binPrefix: 'pr-', failOnIncrease: true, increaseTolerance: '25%', increaseMeasure: 'live', historyPath: 'ci/history.json', preciseRetention: true, livePeak: true, precise: true,
     })
   })
 
@@ -130,7 +132,7 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ stack: 2 } as HeapmarkOptions, {})).toThrowError(
       expect.objectContaining({
         code: 'HEAPMARK_UNKNOWN_OPTION',
-        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, historyPath, preciseRetention, limit, livePeak, precise',
+        message: 'Unknown heapmark option "stack". Did you mean "stacks"? Accepted options: enabled, mostAllocations, stacks, hideSummary, json, samplingInterval, binPath, binPrefix, failOnIncrease, increaseTolerance, increaseMeasure, historyPath, preciseRetention, limit, livePeak, precise',
       }),
     )
     expect(() => resolveOptions({ HideSumary: true } as HeapmarkOptions, {})).toThrowError(/Did you mean "hideSummary"\?/)
@@ -149,8 +151,18 @@ describe('optionsToEnv', () => {
   })
 
   it('round-trips through resolveOptions', () => {
-    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, historyPath: 'h.json', preciseRetention: false, livePeak: true, precise: true }
+    const options = { enabled: true, mostAllocations: 0, stacks: 2, hideSummary: true, json: 'x.json', samplingInterval: 512, binPath: 'b', binPrefix: 'p-', failOnIncrease: true, increaseTolerance: 4096, increaseMeasure: 'used' as const, historyPath: 'h.json', preciseRetention: false, livePeak: true, precise: true }
     expect(resolveOptions(undefined, optionsToEnv(options))).toEqual(options)
+  })
+
+  it('increaseMeasure: "used" or "live" from every place; "live" turns livePeak on (only precise live peaks are compared)', () => {
+    expect(resolveOptions({ increaseMeasure: 'live' }, {})).toMatchObject({ increaseMeasure: 'live', livePeak: true })
+    expect(resolveOptions({ increaseMeasure: 'live' }, { HEAPMARK_INCREASE_MEASURE: 'used' })).toMatchObject({ increaseMeasure: 'used', livePeak: false })
+    expect(optionsToEnv(optionsFromParsedFlags({ 'increase-measure': 'LIVE' }))).toEqual({ HEAPMARK_INCREASE_MEASURE: 'live' })
+    const accepted = 'expected "used" (used peaks) or "live" (live peaks)'
+    expect(() => resolveOptions({ increaseMeasure: 'alive' } as unknown as HeapmarkOptions, {})).toThrowError(`Invalid value "alive" for heapmark option "increaseMeasure": ${accepted}`)
+    expect(() => resolveOptions({}, { HEAPMARK_INCREASE_MEASURE: 'heap' })).toThrowError(`Invalid value "heap" for environment variable HEAPMARK_INCREASE_MEASURE: ${accepted}`)
+    expect(() => optionsFromParsedFlags({ 'increase-measure': 'peak' })).toThrowError(`Invalid value "peak" for --increase-measure: ${accepted}`)
   })
 
   it('rejects a malformed tolerance, naming what is accepted', () => {
@@ -179,6 +191,7 @@ describe('CLI flags', () => {
       'bin-prefix': { type: 'string' },
       'fail-on-increase': { type: 'boolean' },
       'increase-tolerance': { type: 'string' },
+      'increase-measure': { type: 'string' },
       'history-path': { type: 'string' },
       'precise-retention': { type: 'boolean' },
       'live-peak': { type: 'boolean' },
@@ -230,12 +243,35 @@ describe('the default limit (limit)', () => {
   })
 
   it('rejects a bad value from every place, naming it and what is accepted', () => {
-    const accepted = 'expected a size like "48 MB", a number of bytes, or "off"'
+    const accepted = 'expected a size like "48 MB" or a number of bytes, optionally followed by "live" (judge the live peak) or "used" (the default), or "off"'
     expect(() => resolveOptions({ limit: '48 MX' }, {})).toThrowError(`Invalid value "48 MX" for heapmark option "limit": ${accepted}`)
     expect(() => resolveOptions({}, { HEAPMARK_LIMIT: '-1 MB' })).toThrowError(`Invalid value "-1 MB" for environment variable HEAPMARK_LIMIT: ${accepted}`)
     expect(() => optionsFromParsedFlags({ limit: 'lots' })).toThrowError(`Invalid value "lots" for --limit: ${accepted}`)
     expect(() => resolveOptions({ limit: 0 }, {})).toThrowError(/Invalid value 0 for heapmark option "limit"/)
     expect(() => resolveOptions({ limit: true } as unknown as HeapmarkOptions, {})).toThrowError(/Invalid value true/)
+  })
+
+  it('"<size> live" (or { bytes, measure: "live" } in config) judges the live peak, from every place', () => {
+    const live = { spec: '48 MB', bytes: 48 * 1024 * 1024, measure: 'live' }
+    expect(resolveOptions({ limit: '48 MB live' }, {}).limit).toEqual({ ...live, from: 'heapmark option "limit"' })
+    expect(resolveOptions({ limit: { bytes: '48 MB', measure: 'live' } }, {}).limit).toEqual({ ...live, from: 'heapmark option "limit"' })
+    expect(resolveOptions({}, { HEAPMARK_LIMIT: ' 48 MB  LIVE ' }).limit).toEqual({ ...live, from: 'HEAPMARK_LIMIT' })
+    expect(resolveOptions({}, optionsToEnv(optionsFromParsedFlags({ limit: '48 MB live' }))).limit).toEqual({ ...live, from: 'HEAPMARK_LIMIT' })
+    // "used" is the default, said out loud.
+    expect(resolveOptions({ limit: '48 MB used' }, {}).limit).toEqual({ spec: '48 MB', bytes: 48 * 1024 * 1024, from: 'heapmark option "limit"' })
+    expect(resolveOptions({ limit: { bytes: 4096 } }, {}).limit).toEqual({ spec: '4096', bytes: 4096, from: 'heapmark option "limit"' })
+  })
+
+  it('refuses a bad measure in every place, naming it', () => {
+    const measure = /expected a size like "48 MB" or a number of bytes, optionally followed by "live".*\(unknown measure "alive": a limit judges "used" \(the used peak, the default\) or "live" \(the live peak\)\)$/
+    expect(() => resolveOptions({ limit: '48 MB alive' }, {})).toThrowError(measure)
+    expect(() => resolveOptions({}, { HEAPMARK_LIMIT: '48 MB alive' })).toThrowError(measure)
+    expect(() => optionsFromParsedFlags({ limit: '48 MB alive' })).toThrowError(measure)
+    expect(() => resolveOptions({ limit: '48 MB liv' }, {})).toThrowError(/unknown measure "liv"/)
+    const object = /for heapmark option "limit": expected \{ bytes: "48 MB" \(or a number of bytes\), measure: "live" or "used" \}/
+    expect(() => resolveOptions({ limit: { bytes: '48 MB', measure: 'alive' } } as unknown as HeapmarkOptions, {})).toThrowError(object)
+    expect(() => resolveOptions({ limit: { bytes: '48 MB live', measure: 'live' } }, {})).toThrowError(object)
+    expect(() => resolveOptions({ limit: { size: '48 MB' } } as unknown as HeapmarkOptions, {})).toThrowError(object)
   })
 })
 

@@ -3,8 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, utimesSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { acquireLock, readHistory, removeLockIfHolding, updateHistory } from '../../../../src/core/history/history.js'
+import { acquireLock, readHistory, removeLockIfHolding, updateHistory, type HistoryRecord } from '../../../../src/core/history/history.js'
 import { repoRoot } from '../../../helpers/run-fixture.js'
+
+/** A passing test's figures as the collector hands them over: a used peak only. */
+const used = (peakBytes: number): HistoryRecord => ({ peakBytes, smallYoungGeneration: false, livePeakBytes: undefined })
 
 let dir: string
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
@@ -18,9 +21,27 @@ describe('history file', () => {
 
   test('merges into what is there and keeps unrelated entries', async () => {
     const file = join(fresh(), 'h.json')
-    await updateHistory(file, { entries: [['a', 1], ['b', 2]], recordedAt: 't1' })
-    await updateHistory(file, { entries: [['b', 3]], recordedAt: 't2' })
+    await updateHistory(file, { entries: [['a', used(1)], ['b', used(2)]], recordedAt: 't1' })
+    await updateHistory(file, { entries: [['b', used(3)]], recordedAt: 't2' })
     expect(Object.fromEntries(readHistory(file).history)).toEqual({ a: { peakBytes: 1, recordedAt: 't1' }, b: { peakBytes: 3, recordedAt: 't2' } })
+  })
+
+  test('keeps a precise live peak until a later precise one replaces it; reads files without live peaks', async () => {
+    const file = join(fresh(), 'h.json')
+    // A file an earlier heapmark wrote: used peaks only.
+    writeFileSync(file, JSON.stringify({ heapmarkHistory: 1, updatedAt: 't0', tests: { a: { peakBytes: 5, recordedAt: 't0' }, b: { peakBytes: 6, recordedAt: 't0' } } }))
+    expect(readHistory(file).history.get('a')).toEqual({ peakBytes: 5, recordedAt: 't0' })
+    await updateHistory(file, { entries: [['a', { peakBytes: 4, smallYoungGeneration: true, livePeakBytes: 3 }]], recordedAt: 't1' })
+    expect(readHistory(file).history.get('a')).toEqual({ peakBytes: 4, recordedAt: 't1', smallYoungGeneration: true, livePeakBytes: 3, liveRecordedAt: 't1' })
+    // A default-mode run: no precise live peak, so the last one stays, with its own time.
+    await updateHistory(file, { entries: [['a', used(7)]], recordedAt: 't2' })
+    expect(readHistory(file).history.get('a')).toEqual({ peakBytes: 7, recordedAt: 't2', livePeakBytes: 3, liveRecordedAt: 't1' })
+    await updateHistory(file, { entries: [['a', { peakBytes: 4, smallYoungGeneration: true, livePeakBytes: 3.5 }]], recordedAt: 't3' })
+    expect(readHistory(file).history.get('a')).toMatchObject({ livePeakBytes: 3.5, liveRecordedAt: 't3' })
+    expect(readHistory(file).history.get('b')).toEqual({ peakBytes: 6, recordedAt: 't0' })
+    // Malformed live fields are dropped, not trusted.
+    writeFileSync(file, JSON.stringify({ heapmarkHistory: 1, updatedAt: 't0', tests: { a: { peakBytes: 5, recordedAt: 't0', livePeakBytes: 'x', smallYoungGeneration: 'yes' } } }))
+    expect(readHistory(file).history.get('a')).toEqual({ peakBytes: 5, recordedAt: 't0' })
   })
 
   test('names what is wrong with a file it cannot use', () => {
@@ -42,7 +63,7 @@ describe('history file', () => {
     writeFileSync(`${file}.lock`, '')
     const old = new Date(Date.now() - 60_000)
     utimesSync(`${file}.lock`, old, old)
-    await updateHistory(file, { entries: [['a', 1]], recordedAt: 't' })
+    await updateHistory(file, { entries: [['a', used(1)]], recordedAt: 't' })
     expect(readHistory(file).history.get('a')?.peakBytes).toBe(1)
     expect(existsSync(`${file}.lock`)).toBe(false)
   })
@@ -56,7 +77,7 @@ describe('history file', () => {
     const script = (w: number) =>
       `import(${JSON.stringify(module)}).then(async ({ updateHistory }) => {
         for (let round = 0; round < 4; round++) {
-          const entries = Array.from({ length: ${perWriter / 4} }, (_, i) => ['w${w} t' + (round * ${perWriter / 4} + i), ${w}])
+          const entries = Array.from({ length: ${perWriter / 4} }, (_, i) => ['w${w} t' + (round * ${perWriter / 4} + i), { peakBytes: ${w}, smallYoungGeneration: false }])
           await updateHistory(${JSON.stringify(file)}, { entries, recordedAt: 'w${w}' })
         }
       })`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Attribution } from '../../../../src/core/attribution/attribution.js'
-import { allowedIncrease, compareWithHistory, formatTolerance, increaseFailure, INCREASE_NOISE_FLOOR_BYTES, parseTolerance } from '../../../../src/core/history/increase.js'
+import { allowedIncrease, checkIncrease, compareWithHistory, formatTolerance, increaseFailure, INCREASE_NOISE_FLOOR_BYTES, parseTolerance } from '../../../../src/core/history/increase.js'
 import { makeHistogram, makeSite } from '../../../helpers/records.js'
 
 /** --fail-on-increase's verdict (src/core/history/increase.ts), without a run: tolerance, allowance, comparison, message. */
@@ -57,5 +57,45 @@ describe('fail-on-increase verdict', () => {
     const withoutSites = increaseFailure({ peakBytes: 150 * MiB }, check, { bytes: MiB }, '/ci/history.json', undefined, 2)
     expect(withoutSites.message).not.toContain('Biggest allocating functions')
     expect(withoutSites.message).toContain('(tolerance 1.0 MiB, never under 1.0 MiB)')
+  })
+
+  describe('which figure is compared (checkIncrease)', () => {
+    const used = { measure: 'used' as const, smallYoungGeneration: false }
+    const live = { measure: 'live' as const, smallYoungGeneration: true }
+    const history = { peakBytes: 20 * MiB, recordedAt: 't1', livePeakBytes: 8 * MiB, liveRecordedAt: 't0' }
+    const tolerance = { percent: 10 }
+
+    it('used: the used peaks, as before', () => {
+      expect(checkIncrease({ peakBytes: 30 * MiB, livePeakBytes: 8 * MiB, livePeakKind: 'estimate' }, { peakBytes: 20 * MiB, recordedAt: 't1' }, tolerance, used)).toEqual({
+        previousPeakBytes: 20 * MiB, previousRecordedAt: 't1', allowedBytes: 2 * MiB, exceeded: true,
+      })
+    })
+
+    it('used: a peak measured with the other young generation is not judged (livePeak shrinks used peaks)', () => {
+      expect(checkIncrease({ peakBytes: 30 * MiB }, { peakBytes: 2 * MiB, recordedAt: 't1', smallYoungGeneration: true }, tolerance, used)).toMatchObject({ exceeded: false, notJudged: 'young-generation-changed' })
+      expect(checkIncrease({ peakBytes: 30 * MiB, livePeakKind: 'estimate' }, { peakBytes: 2 * MiB, recordedAt: 't1' }, tolerance, { ...used, smallYoungGeneration: true })).toMatchObject({ exceeded: false, notJudged: 'young-generation-changed' })
+      // livePeak on, but this worker's young generation was not small (a bound, not an estimate): measured as by default.
+      expect(checkIncrease({ peakBytes: 30 * MiB, livePeakKind: 'lower-bound' }, { peakBytes: 2 * MiB, recordedAt: 't1' }, tolerance, { ...used, smallYoungGeneration: true })).toMatchObject({ exceeded: true })
+    })
+
+    it('live: precise estimates against the last precise estimate, whatever the used peak did', () => {
+      expect(checkIncrease({ peakBytes: 40 * MiB, livePeakBytes: 8.5 * MiB, livePeakKind: 'estimate' }, history, tolerance, live)).toEqual({
+        previousPeakBytes: 8 * MiB, previousRecordedAt: 't0', allowedBytes: MiB, exceeded: false, measure: 'live',
+      })
+      expect(checkIncrease({ peakBytes: 10 * MiB, livePeakBytes: 9.5 * MiB, livePeakKind: 'estimate' }, history, tolerance, live)).toMatchObject({ exceeded: true, measure: 'live' })
+    })
+
+    it('live: a lower bound or unknown figure is never judged; no live baseline means nothing to compare', () => {
+      for (const kind of ['lower-bound', 'unknown'] as const) {
+        expect(checkIncrease({ peakBytes: 40 * MiB, livePeakBytes: 30 * MiB, livePeakKind: kind }, history, tolerance, live)).toMatchObject({ exceeded: false, measure: 'live', notJudged: 'live-not-precise', previousPeakBytes: 8 * MiB })
+      }
+      expect(checkIncrease({ peakBytes: 40 * MiB, livePeakBytes: 30 * MiB, livePeakKind: 'estimate' }, { peakBytes: 20 * MiB, recordedAt: 't1' }, tolerance, live)).toBeUndefined()
+    })
+
+    it('names the live peak in the failure', () => {
+      const record = { peakBytes: 10 * MiB, livePeakBytes: 12 * MiB, livePeakKind: 'estimate' as const }
+      const check = checkIncrease(record, history, tolerance, live)!
+      expect(increaseFailure(record, check, tolerance, '/h.json', undefined, 1).message).toMatch(/^Live peak \(precise mode\) grew from 8\.0 MiB in the last run where this test passed \(t0\) to 12\.0 MiB \(\+50%\); --fail-on-increase allows \+1\.0 MiB/)
+    })
   })
 })

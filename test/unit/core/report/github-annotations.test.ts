@@ -23,7 +23,7 @@ describe('memoryFacts', () => {
       grew: true,
     })
     expect(memoryFactsLine(memoryFacts({ peakBytes: MiB, heapPeakBytes: MiB, externalPeakBytes: 0, limit: limit('2.0 MiB', 2 * MiB, false) })))
-      .toBe('peak 1.0 MiB (JS heap 1.0 MiB, external 0 B); limit 2.0 MiB: ok (peak is 50% of it)')
+      .toBe('peak 1.0 MiB (JS heap 1.0 MiB, external 0 B); limit 2.0 MiB: ok, peak is 50% of it')
   })
 
   it('judges a currentThreadOnly limit on this thread alone, as the limit does', () => {
@@ -32,7 +32,31 @@ describe('memoryFacts', () => {
       limit: { ...limit('8 MB', 8 * MiB, false), currentThreadOnly: true },
     })
     expect(facts.peak).toBe('12.0 MiB (JS heap 4.0 MiB, external 0 B, worker threads 8.0 MiB)')
-    expect(facts.limit).toBe('8 MB (8.0 MiB): ok (peak is 50% of it)')
+    expect(facts.limit).toBe('8 MB (8.0 MiB): ok, peak is 50% of it')
+  })
+
+  it('carries the live peak with its kind, and live verdicts in the live figure\'s words', () => {
+    const facts = memoryFacts({
+      peakBytes: 24 * MiB, heapPeakBytes: 24 * MiB, externalPeakBytes: 0, livePeakBytes: 8 * MiB, livePeakKind: 'lower-bound',
+      limit: { ...limit('4 MB', 4 * MiB, true), measure: 'live', from: 'HEAPMARK_LIMIT' },
+      increase: { previousPeakBytes: 6 * MiB, allowedBytes: MiB, exceeded: true, measure: 'live' },
+    })
+    expect(facts).toMatchObject({
+      live: 'at least 8.0 MiB',
+      limit: '4 MB (4.0 MiB, from HEAPMARK_LIMIT): EXCEEDED by 4.0 MiB (live peak is 200% of it)',
+      increase: '+2.0 MiB since the last passing run (6.0 MiB): EXCEEDED the allowed +1.0 MiB',
+      increaseMeasure: 'live',
+    })
+    expect(memoryFactsLine(facts)).toBe(
+      'peak 24.0 MiB (JS heap 24.0 MiB, external 0 B); live peak at least 8.0 MiB; limit 4 MB (4.0 MiB, from HEAPMARK_LIMIT): EXCEEDED by 4.0 MiB (live peak is 200% of it); ' +
+        'live peak increase +2.0 MiB since the last passing run (6.0 MiB): EXCEEDED the allowed +1.0 MiB',
+    )
+    // Not known (no GC ran): in the facts, not repeated on every test's line.
+    const unknown = memoryFacts({ peakBytes: MiB, heapPeakBytes: MiB, externalPeakBytes: 0, livePeakBytes: MiB, livePeakKind: 'unknown' })
+    expect(unknown.live).toBe('not known (no GC ran during the test)')
+    expect(memoryFactsLine(unknown)).toBe('peak 1.0 MiB (JS heap 1.0 MiB, external 0 B)')
+    expect(memoryFacts({ peakBytes: MiB, heapPeakBytes: MiB, externalPeakBytes: 0, livePeakBytes: MiB / 2, livePeakKind: 'estimate', increase: { previousPeakBytes: MiB, allowedBytes: MiB, exceeded: false, measure: 'live', notJudged: 'live-not-precise' } }))
+      .toMatchObject({ live: '512.0 KiB', increase: 'not judged (its live peak is only a bound in this run: precise mode fell back, see docs/measuring.md)' })
   })
 })
 

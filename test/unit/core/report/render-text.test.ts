@@ -238,6 +238,20 @@ describe('default and file limits', () => {
     expect(text).not.toContain('over its memory limit')
   })
 
+  it('a live default limit and live increase verdicts are worded for the live figure', () => {
+    const text = render([limited({ origin: 'default', from: 'HEAPMARK_LIMIT', measure: 'live', exceeded: false }, {
+      livePeakBytes: 24 * MiB, livePeakKind: 'estimate',
+      increase: { previousPeakBytes: 20 * MiB, previousRecordedAt: 't', allowedBytes: 2 * MiB, exceeded: false, measure: 'live' },
+    })])
+    expect(blockOf(text, 'l')).toEqual(expect.arrayContaining([
+      '    Live peak: 24.0 MiB (precise mode; the rest of the peak was garbage not yet collected)',
+      '    Default limit: 48 MB (48.0 MiB, from HEAPMARK_LIMIT): ok, live peak is 50% of it',
+      '    Live peak increase: +4.0 MiB since the last passing run (20.0 MiB): ok, +2.0 MiB allowed',
+    ]))
+    const notJudged = render([limited({}, { livePeakBytes: 24 * MiB, livePeakKind: 'lower-bound', increase: { previousPeakBytes: 20 * MiB, previousRecordedAt: 't', allowedBytes: 2 * MiB, exceeded: false, measure: 'live', notJudged: 'live-not-precise' } })])
+    expect(blockOf(notJudged, 'l')).toContain('    Live peak increase: not judged (its live peak is only a bound in this run: precise mode fell back, see docs/measuring.md)')
+  })
+
   it('keeps the limitMemory line as it was', () => {
     expect(blockOf(render([limited({})]), 'l')).toContain('    Memory limit: 48 MB (48.0 MiB): EXCEEDED by 12.0 MiB (peak is 125% of it)')
   })
