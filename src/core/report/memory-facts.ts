@@ -15,7 +15,7 @@ export interface MemoryFactsInput {
   workerThreads?: { count: number; peakBytes: number; measured: boolean }
   limit?: { spec: string; bytes: number; currentThreadOnly: boolean; exceeded: boolean }
   increase?: Pick<IncreaseResult, 'previousPeakBytes' | 'allowedBytes' | 'exceeded'>
-  retained?: { bytes: number; exact: boolean }
+  retained?: { bytes: number; exact: boolean; window?: { tests: number; bytes: number } }
 }
 
 /** Task meta `heapmarkMemory`: what Vitest's UI lists under "Test Meta", in words, plus the flags. */
@@ -71,5 +71,6 @@ function describeIncrease(peakBytes: number, increase: NonNullable<MemoryFactsIn
 }
 
 function describeRetained(retained: NonNullable<MemoryFactsInput['retained']>): string {
-  return `${formatSize(retained.bytes)}${retained.exact ? '' : ' (lower bound, within 1 MiB)'}`
+  const together = retained.window ? `; ${retained.window.tests} tests since the last full GC kept ${formatSize(retained.window.bytes)} together` : ''
+  return `${formatSize(retained.bytes)}${retained.exact ? (together ? ` (${together.slice(2)})` : '') : ` (lower bound${together})`}`
 }
