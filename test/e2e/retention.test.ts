@@ -113,6 +113,51 @@ describe(`retained memory per test (${matrix.name})`, () => {
   })
 })
 
+describe(`retained memory when tests leave promoted garbage (${matrix.name})`, () => {
+  test('full GCs close windows of several tests; the keeping test is still named, with what its window kept together', async () => {
+    // Each test replaces the previous one's 2 MiB array: it survives a minor GC (promoted to the
+    // old generation) and becomes garbage in the next test, which only a full GC can tell.
+    const run = await runFixture({
+      'vitest.config.ts': config("{ enabled: true, json: 'report.json' }", "{ include: ['*.test.ts'] }"),
+      'garbage.test.ts': `import { expect, test } from 'vitest'
+${BLOCK}
+const kept: number[][] = []
+let previous: number[] = []
+for (let i = 1; i <= 16; i++) {
+  test('test ' + i, () => {
+    previous = block(2)
+    if (i === 12) kept.push(block(40))
+    expect(previous.length).toBeGreaterThan(0)
+  })
+}
+`,
+    }, ['run', '--reporter=default'])
+    expect(run.exitCode, run.output).toBe(0)
+    const report = readReport(run)
+    // Fewer full GCs than tests: the old rule ran one after every test here (all 16 grew the heap).
+    const exact = report.workers.flatMap((worker) => worker.points).filter((point) => point.exact)
+    expect(exact.length).toBeLessThan(10)
+    // The test that kept 40 MiB grew the heap past any budget, so a full GC right after it measured
+    // it: its own figure is a lower bound (its start level held the window's garbage), and the
+    // window's figure, between two full GCs, is what it and the tests before it kept together.
+    const keeper = report.test('garbage.test.ts > test 12').retained!
+    expect(keeper.bytes).toBeGreaterThan(0)
+    expect(keeper.bytes).toBeLessThanOrEqual(41 * MiB)
+    if (keeper.window) {
+      expect(keeper.exact).toBe(false)
+      expect(keeper.window.tests).toBeGreaterThan(1)
+      expect(keeper.window.bytes).toBeGreaterThan(39 * MiB)
+      expect(keeper.window.bytes).toBeLessThan(44 * MiB)
+    } else {
+      expect(keeper.bytes).toBeGreaterThan(39 * MiB)
+    }
+    const section = run.output.slice(run.output.indexOf('Memory retained across tests'))
+    expect(section).toMatch(/\+\d+\.\d MiB {2}garbage\.test\.ts > test 12\b/)
+    // The others kept nothing (each freed the previous array as it made its own; test 1 had none to free).
+    for (const i of [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15]) expect(report.test(`garbage.test.ts > test ${i}`).retained?.bytes ?? 0, `test ${i}`).toBeLessThan(MiB)
+  }, 120_000)
+})
+
 describe(`the OOM culprit (${matrix.name})`, () => {
   test('a worker that runs out of heap still leaves a report: the test it was running and the test that kept memory', async () => {
     const run = await runFixture({

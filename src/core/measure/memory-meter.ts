@@ -58,12 +58,31 @@ export const FULL_GC_THRESHOLD_BYTES = 1024 * 1024
 export const KEEPER_GROWTH_BYTES = 1024 * 1024
 
 /**
+ * Default policy: the most old-generation growth since heapmark's last full GC that a keeper GC
+ * waits for once earlier keeper GCs found only garbage (see settle()). Suites whose tests each
+ * leave 1-3 MiB of promoted garbage (1-2 MiB of JSON per test) paid a full GC after nearly every
+ * test at 1 MiB: 150-170 mark-compacts where V8 alone ran ~20. At this budget the forced GCs come
+ * about as often as V8's own would.
+ */
+export const KEEPER_BUDGET_MAX_BYTES = 32 * 1024 * 1024
+
+/** How much the keeper budget grows each time a keeper GC finds only garbage. */
+const KEEPER_BUDGET_GROWTH = 4
+
+/**
  * ArrayBuffer/Buffer stores of earlier tests are often released one GC after the one that found
  * them dead, so an external level taken right after a full GC may still hold up to this much
  * garbage (the settle runs a second GC only above it): the correction allows for it. Without it a
  * test holding a 10 MiB Buffer read 9.0 MiB after one that dropped 1 MiB.
  */
 export const EXTERNAL_RELEASE_LAG_BYTES = 1024 * 1024
+
+/**
+ * External growth since the last settle above which a test that may have kept memory gets its
+ * keeper GC whatever the budget (see settle()). A test that grew it by 1 MiB (less the runner's
+ * own stores it released meanwhile, 1.4 KB) was missed at 1 MiB.
+ */
+const EXTERNAL_KEEPER_GROWTH_BYTES = 512 * 1024
 
 /**
  * Young garbage of earlier tests left in place when the minor GC is skipped (see settle()). A
@@ -130,6 +149,15 @@ export class MemoryMeter {
   private settledBytes: number | undefined
   /** A test ended that grew the heap by KEEPER_GROWTH_BYTES even with a full GC during it. */
   private keeperPending = false
+  /**
+   * Growth since our last full GC that a keeper GC waits for (default policy). It starts at
+   * KEEPER_GROWTH_BYTES, so a test that keeps 1 MiB is measured on its own, grows while keeper GCs
+   * find only garbage (a suite whose tests leave promoted garbage) and drops back as soon as one
+   * finds memory kept.
+   */
+  private keeperBudget = KEEPER_GROWTH_BYTES
+  /** Heap + external right after our last full GC (live memory then); undefined: none yet. */
+  private exactBytes: number | undefined
   /** Level after the last settle, markers excluded. */
   private settledLevel: Level | undefined
   /** What the test before the last full GC kept through it (see settle()). */
@@ -184,18 +212,37 @@ export class MemoryMeter {
     // The test that just ended may have kept what it grew the heap by: a full GC now measures it
     // (retained memory, the OOM journal). Such growth is old-generation memory, which V8 would
     // soon collect anyway. Growth below it is garbage or small keeps, left to V8's own full GCs.
+    // Only once the heap grew by the keeper budget since our last full GC, though: while keeper
+    // GCs keep finding garbage, the budget grows, and the window such a GC closes covers several
+    // tests (the last one's figure is then a lower bound, see retention.ts).
     const growth = this.settledBytes === undefined ? 0 : this.total(level) - leftGarbage - this.settledBytes
-    const keeper = this.keeperPending || growth >= KEEPER_GROWTH_BYTES
+    const sinceFullGc = this.exactBytes === undefined ? Number.POSITIVE_INFINITY : this.total(level) - leftGarbage - this.exactBytes
+    const budget = precise ? KEEPER_GROWTH_BYTES : this.keeperBudget
+    // External growth skips the budget: V8 releases the Buffer stores a GC found dead on a
+    // background thread, and the external level drops when the next GC finishes that sweep. After
+    // a minor GC only, that was during the next test, where no GC shows it: a test holding a
+    // 50 MiB Buffer read 40.0 MiB after one that dropped 10 MiB. A full GC finishes the sweep
+    // first. (A second minor GC did too, but it moved the scavenges of later tests: objects
+    // 25 MiB read 27.2 MiB in 3 of 4 runs.)
+    const externalGrowth = this.settledLevel === undefined ? 0 : level.external - this.settledLevel.external
+    // A test during which V8 ran a full GC of its own and that grew the heap from the live level
+    // it started on (observe()) gets its keeper GC whatever the budget too: V8 rarely runs one once
+    // keeper GCs come every budget, and without it the next test's live-peak bound lost what that
+    // test left (churn holding 8 MiB read "at least 7.74 MiB" in 2 of 5 runs).
+    const keeper = this.keeperPending || (growth >= KEEPER_GROWTH_BYTES && (sinceFullGc >= budget || externalGrowth >= EXTERNAL_KEEPER_GROWTH_BYTES))
     this.keeperPending = false
     const stale = precise && (!this.floorExact || this.total(level) - this.total(this.floor) > FULL_GC_THRESHOLD_BYTES)
-    // A worker's first test starts on a full GC: the worker's start-up garbage (2-3 MiB) would
-    // otherwise sit in the start levels of its first tests, and retained figures measured from
-    // them read that much low.
+    // A worker's first test starts on a full GC: the worker's start-up garbage (3.4 MiB in a plain
+    // Vitest worker, more after big imports; a minor GC frees 0.8 of it) would otherwise sit in
+    // the start levels of its first tests, and retained figures measured from them read that much
+    // low (a test keeping 5 MiB read 2.5 when it was left to the first keeper GC).
     if (full || keeper || stale || !isolateHadFullGc) {
       this.gc()
-      // A worker's first full GC leaves ~1 MiB that only the next one frees (objects waiting on
-      // weak callbacks): a retained figure measured from it read 2.2 MiB for a test keeping 3 MiB.
-      if (!isolateHadFullGc) this.gc()
+      // A worker's first full GC leaves ~0.8 MiB of young garbage that only the next GC frees
+      // (objects released by weak callbacks): a retained figure measured from it read 2.2 MiB for
+      // a test keeping 3 MiB. A minor GC frees it as well as a second full GC did (10.1 -> 9.3 MiB
+      // in a plain Vitest worker, either way), at a fraction of the cost.
+      if (!isolateHadFullGc) this.gc({ type: 'minor' })
       isolateHadFullGc = true
       level = currentLevel()
       // ArrayBuffer/Buffer stores are often released only by the next GC; left alone, an earlier
@@ -205,6 +252,13 @@ export class MemoryMeter {
         level = currentLevel()
       }
       this.externalFloor = level.external
+      if (keeper && this.exactBytes !== undefined) {
+        // Memory kept since our last full GC: none (only garbage), and the next keeper GC waits
+        // for more growth; some, and the next test that grows the heap is measured on its own.
+        const kept = this.total(level) - this.exactBytes
+        this.keeperBudget = kept >= KEEPER_GROWTH_BYTES ? KEEPER_GROWTH_BYTES : Math.min(KEEPER_BUDGET_GROWTH * this.keeperBudget, KEEPER_BUDGET_MAX_BYTES)
+      }
+      this.exactBytes = this.total(level)
       // What the ended test grew the heap by and the full GC did not free: the runner may still
       // hold it (Vitest keeps a finished test's context until the next one starts), and V8 frees
       // it in a later full GC, during a later test. Counted in that test's gap.
@@ -329,7 +383,10 @@ export class ActiveReading {
       if (major) majorGcs++
       const share = Math.min(unknownFreed, major ? heapGapLeft : Math.min(youngGapLeft, heapGapLeft))
       heapGapLeft -= share
-      youngGapLeft = Math.max(0, youngGapLeft - share)
+      // Earlier tests' young garbage was dead when the test started, so its first GC (a scavenge
+      // or a full GC) freed all of it: what later scavenges free is the test's own garbage. (Young
+      // objects reachable only from old garbage survive scavenges; they are in the full GC's gap.)
+      youngGapLeft = 0
       heapAddedBack += share
       const externalShare = Math.min(externalFreedHere, externalGapLeft)
       externalGapLeft -= externalShare

@@ -18,7 +18,7 @@ export interface MemoryFactsInput {
   workerThreads?: { count: number; peakBytes: number; measured: boolean }
   limit?: Pick<MemoryLimitResult, 'spec' | 'bytes' | 'currentThreadOnly' | 'exceeded'> & Partial<Pick<MemoryLimitResult, 'measure' | 'from' | 'notJudged'>>
   increase?: Pick<IncreaseResult, 'previousPeakBytes' | 'allowedBytes' | 'exceeded'> & Partial<Pick<IncreaseResult, 'measure' | 'notJudged'>>
-  retained?: { bytes: number; exact: boolean }
+  retained?: { bytes: number; exact: boolean; window?: { tests: number; bytes: number } }
 }
 
 /** Task meta `heapmarkMemory`: what Vitest's UI lists under "Test Meta", in words, plus the flags. */
@@ -65,5 +65,6 @@ function describePeak(input: MemoryFactsInput): string {
 }
 
 function describeRetained(retained: NonNullable<MemoryFactsInput['retained']>): string {
-  return `${formatSize(retained.bytes)}${retained.exact ? '' : ' (lower bound, within 1 MiB)'}`
+  const together = retained.window ? `; ${retained.window.tests} tests since the last full GC kept ${formatSize(retained.window.bytes)} together` : ''
+  return `${formatSize(retained.bytes)}${retained.exact ? (together ? ` (${together.slice(2)})` : '') : ` (lower bound${together})`}`
 }

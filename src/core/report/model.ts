@@ -187,12 +187,19 @@ export interface TestMemoryResult {
   previousLivePeakBytes?: number
   /**
    * Memory the test left reachable: live memory (after a full GC) at the next test's start minus
-   * the level at this test's start. `exact` false: a lower bound, within 1 MiB (see docs). Absent
-   * when no full GC ran before the next test (then it kept less than 1 MiB).
+   * the level at this test's start. `exact` false: a lower bound (the start level held the garbage
+   * of the tests since the last full GC, see docs/measuring.md). Absent when no full GC ran before
+   * the next test (then it kept less than 1 MiB, or it was not the last test before a full GC).
    */
   retained?: {
     bytes: number
     exact: boolean
+    /**
+     * The full GC that measured it closed a window of several tests: `tests` of them (this one
+     * included, the last) kept `bytes` together. This test kept at most that much, unless one of
+     * the others freed memory.
+     */
+    window?: { tests: number; bytes: number }
     /** Precise mode only: where what the test allocated and left alive was allocated, biggest first. */
     sites?: AllocationSite[]
   }

@@ -103,16 +103,35 @@ function limitNoun(origin: 'default' | 'file' | undefined): string {
  */
 export const RETAINED_REPORT_MIN_BYTES = 1024 * 1024
 
+/**
+ * What a line of the retained section is sorted and filtered by: the test's own figure, or, when
+ * that is small but the window of tests its full GC closed kept more, the window's.
+ */
+function retainedShown(test: TestMemoryResult): number {
+  const retained = test.retained
+  if (!retained) return 0
+  return retained.bytes >= RETAINED_REPORT_MIN_BYTES ? retained.bytes : Math.max(retained.bytes, retained.window?.bytes ?? 0)
+}
+
 function renderRetained(report: MemoryReport, options: TextReportOptions, c: Colors): string {
   const retaining = report.tests
-    .filter((test) => (test.retained?.bytes ?? 0) >= RETAINED_REPORT_MIN_BYTES)
-    .sort((a, b) => b.retained!.bytes - a.retained!.bytes)
+    .filter((test) => retainedShown(test) >= RETAINED_REPORT_MIN_BYTES)
+    .sort((a, b) => retainedShown(b) - retainedShown(a))
   if (retaining.length === 0) return ''
   const shown = options.mostAllocations > 0 ? retaining.slice(0, options.mostAllocations) : retaining
   const lines = [`${c.bold('Memory retained across tests')} ${c.dim('(still reachable after a full GC when the next test started)')}`]
   for (const test of shown) {
-    const atLeast = test.retained!.exact ? '' : c.dim(' (at least)')
-    lines.push(`${INDENT}${c.bold(`+${formatSize(test.retained!.bytes)}`.padStart(11))}  ${test.name}${atLeast}`)
+    const { bytes, exact, window } = test.retained!
+    if (bytes < RETAINED_REPORT_MIN_BYTES && window) {
+      // Kept by one or more tests of a window that one full GC measured: the last is named, and the
+      // line says that the figure is theirs together, not this test's.
+      const own = `this test: at least ${bytes >= 0 ? '+' : ''}${formatSize(bytes)}`
+      lines.push(`${INDENT}${c.bold(`+${formatSize(window.bytes)}`.padStart(11))}  ${test.name} ${c.dim(`and the ${plural(window.tests - 1, 'test')} before it, together (${own})`)}`)
+      continue
+    }
+    const together = window ? `${window.tests} tests since the last full GC kept +${formatSize(window.bytes)} together` : ''
+    const atLeast = exact ? (together ? c.dim(` (${together})`) : '') : c.dim(together ? ` (at least; ${together})` : ' (at least)')
+    lines.push(`${INDENT}${c.bold(`+${formatSize(bytes)}`.padStart(11))}  ${test.name}${atLeast}`)
     const sites = (test.retained!.sites ?? []).filter((site) => site.bytes >= test.retained!.bytes * 0.05).slice(0, 3)
     if (sites.length > 0) lines.push(...renderSites(sites, options.stacks, c).slice(1).map((line) => `${INDENT}${line}`))
   }

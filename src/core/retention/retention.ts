@@ -6,19 +6,26 @@ import type { AllocationSite } from '../report/model.js'
  * so garbage never counts) when the next test starts, minus the level when this test started.
  *
  * It costs no GC of its own by default. Before every test the memory meter settles the heap, and
- * runs a full GC when more than 1 MiB may be stale: a test that keeps 1 MiB or more alive always
- * triggers one at the next test's start, which gives the exact end point. The start level is
- * exact when a full GC ran before the test too, otherwise an upper bound of live memory (at most
- * 1 MiB of garbage): the difference is then a lower bound of what the test kept, off by less than
- * 1 MiB, and never blames a test for more than it kept. Tests between two full GCs that each kept
- * less stay unmeasured individually; their growth shows in the worker's timeline. Precise mode
- * runs a full GC before every test, making every figure exact.
+ * runs a full GC after a test that grew it by 1 MiB or more, once the heap grew by the meter's
+ * keeper budget since its last full GC (1 MiB, more while such GCs find only garbage): that gives
+ * the exact end point. The start level is exact when a full GC ran before the test too, otherwise
+ * an upper bound of live memory (it holds the garbage of the tests since the last full GC): the
+ * difference is then a lower bound of what the test kept, and never blames a test for more than
+ * it kept. When the window since the last full GC covers several tests, the figure also says what
+ * they kept together (`window`): the test kept at most that much, unless one of them freed memory.
+ * Tests of a window other than its last stay unmeasured individually; their growth shows in the
+ * worker's timeline. Precise mode runs a full GC before every test, making every figure exact.
  */
 export interface TestRetention {
   /** Live memory at the next test's start minus the level at this test's start (negative: it freed memory). */
   retainedBytes: number
-  /** The start level came from a full GC too (otherwise the figure is a lower bound, within 1 MiB). */
+  /** The start level came from a full GC too (otherwise the figure is a lower bound). */
   exact: boolean
+  /**
+   * The figure closed a window of several tests since the last full GC: `tests` of them (this one
+   * included) kept `retainedBytes` together, measured between two full GCs.
+   */
+  window?: { tests: number; retainedBytes: number }
   /** Precise mode: the allocation sites of what the test allocated that was still alive, biggest first. */
   sites?: AllocationSite[]
 }
@@ -44,6 +51,8 @@ type Level = { bytes: number; exact: boolean }
 export class RetentionTracker {
   /** Tests that ended since the last exact point, with their start levels. */
   private window: Array<{ key: string; start: Level }> = []
+  /** The last exact point of this file: where the open window started. */
+  private windowStart: number | undefined
   private readonly starts = new Map<string, Level>()
   private tests: Record<string, TestRetention> = {}
   private timeline: RetentionPoint[] = []
@@ -80,10 +89,14 @@ export class RetentionTracker {
   observe(level: Level): { key: string; retention: TestRetention } | undefined {
     const last = this.window.at(-1)
     this.timeline.push({ ...(last ? { after: last.key } : {}), bytes: level.bytes, exact: level.exact })
-    if (!level.exact || !last) return undefined
+    if (!level.exact) return undefined
+    const windowStart = this.windowStart
+    this.windowStart = level.bytes
+    if (!last) return undefined
     const sites = this.pendingSites.get(last.key)
     this.pendingSites.clear()
-    const retention: TestRetention = { retainedBytes: level.bytes - last.start.bytes, exact: last.start.exact, ...(sites ? { sites } : {}) }
+    const together = this.window.length > 1 && windowStart !== undefined ? { window: { tests: this.window.length, retainedBytes: level.bytes - windowStart } } : {}
+    const retention: TestRetention = { retainedBytes: level.bytes - last.start.bytes, exact: last.start.exact, ...together, ...(sites ? { sites } : {}) }
     this.tests[last.key] = retention
     this.window = []
     return { key: last.key, retention }
@@ -98,6 +111,7 @@ export class RetentionTracker {
     this.tests = {}
     this.timeline = []
     this.window = []
+    this.windowStart = undefined
     return file
   }
 }

@@ -90,7 +90,7 @@ export class ReportCollector {
   addRetention(file: string, retention: FileRetention): void {
     for (const [id, retained] of Object.entries(retention.tests)) {
       const result = this.byId.get(id)
-      if (result) result.retained = { bytes: retained.retainedBytes, exact: retained.exact, ...(retained.sites ? { sites: retained.sites } : {}) }
+      if (result) result.retained = { bytes: retained.retainedBytes, exact: retained.exact, ...(retained.window ? { window: { tests: retained.window.tests, bytes: retained.window.retainedBytes } } : {}), ...(retained.sites ? { sites: retained.sites } : {}) }
     }
     let points = this.workers.get(retention.worker)
     if (!points) this.workers.set(retention.worker, (points = []))

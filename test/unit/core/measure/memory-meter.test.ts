@@ -50,3 +50,52 @@ test('no GC during a test: no correction, no uncertainty', () => {
   expect(result.uncertaintyBytes).toBe(0)
   expect(result.peakBytes).toBeLessThan(256 * 1024)
 })
+
+/** Tests that leave `mib` MiB of old-generation garbage each (promoted, then dropped), as json300's do. */
+function leavePromotedGarbage(mib: number, keep?: number[][]): void {
+  const gc = getGc()
+  const held = [block(mib)]
+  // Two scavenges promote it to the old generation, where only a full GC frees it.
+  gc({ type: 'minor' })
+  gc({ type: 'minor' })
+  if (keep) keep.push(...held)
+  held.length = 0
+}
+
+/** Runs `count` tests through the meter, each doing `body`; returns after which ones a full GC ran. */
+function runTests(meter: MemoryMeter, count: number, body: () => void, precise = false): boolean[] {
+  const fullGcs: boolean[] = []
+  for (let i = 0; i < count; i++) {
+    const reading = meter.start(meter.settle({ precise }))
+    body()
+    meter.observe(reading.stop())
+    meter.settle({ precise })
+    fullGcs.push(meter.lastLevel.exact)
+  }
+  return fullGcs
+}
+
+test('keeper GCs that find only garbage wait for more growth each time; one that finds memory kept makes the next test measured on its own', () => {
+  const meter = new MemoryMeter()
+  meter.settle({ full: true })
+  // 12 tests of 2 MiB promoted garbage each: the old rule ran a full GC after every one (12).
+  const garbage = runTests(meter, 12, () => leavePromotedGarbage(2))
+  expect(garbage[0]).toBe(true)
+  expect(garbage.filter(Boolean).length).toBeLessThanOrEqual(4)
+  // A test keeps 3 MiB: a full GC measures it when the growth reaches the budget (with the garbage
+  // of the tests after it, if it has not yet).
+  const kept: number[][] = []
+  runTests(meter, 1, () => leavePromotedGarbage(3, kept))
+  const untilMeasured = runTests(meter, 20, () => leavePromotedGarbage(2))
+  expect(untilMeasured).toContain(true)
+  const measuredAt = untilMeasured.indexOf(true)
+  // ...and the budget is back at 1 MiB: the next test that grows the heap gets a full GC at once.
+  if (measuredAt < untilMeasured.length - 1) expect(untilMeasured[measuredAt + 1]).toBe(true)
+  expect(kept[0]!.length).toBe((3 * MiB) / 8)
+})
+
+test('precise: a full GC after every test that grew the heap by 1 MiB, as before', () => {
+  const meter = new MemoryMeter()
+  meter.settle({ full: true, precise: true })
+  expect(runTests(meter, 6, () => leavePromotedGarbage(2), true)).toEqual([true, true, true, true, true, true])
+})

@@ -17,7 +17,7 @@ describe('memoryFacts', () => {
     expect(facts).toEqual({
       peak: '32.0 MiB (JS heap 30.0 MiB, external 2.0 MiB)',
       limit: '16 MB (16.0 MiB): EXCEEDED by 16.0 MiB (peak is 200% of it)',
-      retained: '3.0 MiB (lower bound, within 1 MiB)',
+      retained: '3.0 MiB (lower bound)',
       increase: '+12.0 MiB since the last passing run (20.0 MiB): EXCEEDED the allowed +2.0 MiB',
       overLimit: true,
       grew: true,
