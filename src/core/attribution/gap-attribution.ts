@@ -1,8 +1,8 @@
 import { AttributionAccumulator, type Attribution, type AttributionSettings } from './attribution.js'
 import type { CaptureBuilder } from '../capture/builder.js'
 import type { CollectedSamples, HeapSampler } from './heap-sampler.js'
-import type { MemoryReading } from '../measure/memory-meter.js'
-import v8 from 'node:v8'
+import type { MemoryReading } from '../measure/active-reading.js'
+import { currentLevel, youngBytes } from '../measure/heap-level.js'
 
 /**
  * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
@@ -31,11 +31,7 @@ export const QUIET_GAP_INTERVALS = 4
 
 /** JS heap in use, and the young generation's part (which shrinks only in a GC). */
 function heapLevel(): { heap: number; young: number } {
-  let young = 0
-  for (const space of v8.getHeapSpaceStatistics()) {
-    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') young += space.space_used_size
-  }
-  return { heap: v8.getHeapStatistics().used_heap_size, young }
+  return { heap: currentLevel().heap, young: youngBytes() }
 }
 
 /**

@@ -1,6 +1,6 @@
 // What a test's measurement is made of, shared by the measurer, the limit wrappers, the worker state
 // and the adapters. Types only (and one pure helper), so it imports no module that imports it.
-import type { ActiveReading, MemoryReading } from './memory-meter.js'
+import type { ActiveReading, MemoryReading } from './active-reading.js'
 import type { LeakCheckResult, SourceFrame } from '../report/model.js'
 import type { WorkerThreadsUsage } from './worker-threads.js'
 

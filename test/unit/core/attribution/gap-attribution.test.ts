@@ -12,7 +12,7 @@ import type { Attribution, AttributionSettings } from '../../../../src/core/attr
 import { createFrameResolver } from '../../../../src/core/attribution/frames.js'
 import { createSampleDecoder } from '../../../../src/core/attribution/sample-size.js'
 import { createOwnAllocationCheck } from '../../../../src/core/attribution/survivors.js'
-import type { MemoryReading } from '../../../../src/core/measure/memory-meter.js'
+import type { MemoryReading } from '../../../../src/core/measure/active-reading.js'
 
 const INTERVAL = 16 * 1024
 const MiB = 1024 * 1024

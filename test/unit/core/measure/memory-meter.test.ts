@@ -5,7 +5,8 @@
  */
 import { expect, test } from 'vitest'
 import v8 from 'node:v8'
-import { ActiveReading, MemoryMeter } from '../../../../src/core/measure/memory-meter.js'
+import { ActiveReading } from '../../../../src/core/measure/active-reading.js'
+import { MemoryMeter } from '../../../../src/core/measure/memory-meter.js'
 import { getGc } from '../../../../src/core/measure/gc.js'
 
 const MiB = 1024 * 1024
