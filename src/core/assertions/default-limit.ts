@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { HeapmarkError } from '../../errors.js'
 import type { MemoryLimit } from '../measure/measurer.js'
-import { LIMIT_MEASURE_HINT, LIMIT_OFF, parseLimitText, type DefaultLimit } from '../config/options.js'
+import { LIMIT_OFF, type DefaultLimit } from '../config/options.js'
+import { LIMIT_MEASURE_HINT, parseLimitText } from '../config/limit-text.js'
 
 /**
  * The limit a test gets without its own limitMemory: the run's `limit` option, or its file's

@@ -1,3 +1,4 @@
+import type { PeakMeasure } from '../config/limit-text.js'
 import { HeapmarkError, MemoryLimitError } from '../../errors.js'
 import type { Attribution } from '../attribution/attribution.js'
 import { limitedPeak, type TestRecord } from '../worker/test-result.js'
@@ -19,7 +20,7 @@ export interface LimitMemoryOptions {
    * Without livePeak (precise mode) that is a lower bound read after GCs during the test, or the
    * used peak when no GC ran; see docs/measuring.md.
    */
-  measure?: 'used' | 'live'
+  measure?: PeakMeasure
 }
 
 /**

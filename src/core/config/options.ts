@@ -1,5 +1,6 @@
 import { HeapmarkError } from '../../errors.js'
 import { formatSize, parseSize } from './size.js'
+import { LIMIT_MEASURE_HINT, PEAK_MEASURES, parseLimitText, type PeakMeasure } from './limit-text.js'
 import { parseTolerance } from '../history/increase.js'
 
 /**
@@ -35,7 +36,7 @@ export interface HeapmarkOptions {
    * What failOnIncrease compares: 'used' (the default), the used peaks; 'live', the live peaks
    * (turns livePeak on: only precise estimates are compared, so verdicts do not flap).
    */
-  increaseMeasure?: LimitMeasure
+  increaseMeasure?: PeakMeasure
   /** The history file (per-test peaks of earlier runs). */
   historyPath?: string
   /** Full GC before every test: retained memory per test exactly, at a cost. */
@@ -46,7 +47,7 @@ export interface HeapmarkOptions {
    * "48 MB live" or `{ bytes: '48 MB', measure: 'live' }` judges the live peak, as limitMemory's
    * `{ measure: 'live' }` does.
    */
-  limit?: string | number | null | { bytes: string | number; measure?: LimitMeasure }
+  limit?: string | number | null | { bytes: string | number; measure?: PeakMeasure }
   /** Precise live peaks: a small young generation in test workers, at a cost. */
   livePeak?: boolean
   /**
@@ -68,7 +69,7 @@ export interface ResolvedHeapmarkOptions {
   failOnIncrease: boolean
   /** "10%" or a number of bytes; see parseTolerance. */
   increaseTolerance: string | number
-  increaseMeasure: LimitMeasure
+  increaseMeasure: PeakMeasure
   /** undefined: the default place under the project root (DEFAULT_HISTORY_PATH). */
   historyPath: string | undefined
   preciseRetention: boolean
@@ -77,11 +78,6 @@ export interface ResolvedHeapmarkOptions {
   livePeak: boolean
   precise: boolean
 }
-
-/** What a limit or --fail-on-increase judges: the used peak, or the live peak (see live-peak.ts). */
-export type LimitMeasure = 'used' | 'live'
-
-export const LIMIT_MEASURES: readonly LimitMeasure[] = ['used', 'live']
 
 /** The run-wide default limit, with where it was set (failure messages name it). */
 export interface DefaultLimit {
@@ -224,56 +220,6 @@ function toDefaultLimit(value: string | undefined, from: string): DefaultLimit |
   return { ...parseLimitText(value), from }
 }
 
-/** What a limit written as text says: its size (as written), its bytes, and whether it judges the live peak. */
-export interface LimitText {
-  spec: string
-  bytes: number
-  measure?: 'live'
-}
-
-/** The words a limit's text may end with, in error messages. */
-export const LIMIT_MEASURE_HINT = 'optionally followed by "live" (judge the live peak) or "used" (the default)'
-
-/**
- * A limit as written in text (the `limit` option, a file's `@heapmark-limit` comment): a size
- * like "48 MB" or plain digits for bytes, optionally followed by the measure it judges ("48 MB
- * live"). Throws a HeapmarkError naming what was wrong: the size, or a measure word that is
- * neither "used" nor "live".
- */
-export function parseLimitText(text: string): LimitText {
-  const trimmed = text.trim()
-  // A trailing word that is not a unit: the measure ("48 MB live", "50000000 used").
-  const words = /^(.*\S)\s+([A-Za-z]+)$/.exec(trimmed)
-  const size = words?.[1]
-  const word = words?.[2]
-  // "48 MX" is a bad unit, "48 MB liv" and "48 alive" a bad measure: units are at most 3 letters.
-  if (size !== undefined && word !== undefined && !isSize(trimmed) && (LIMIT_MEASURES.includes(word.toLowerCase() as LimitMeasure) || word.length > 3 || /[A-Za-z]/.test(size))) {
-    const measure = word.toLowerCase()
-    if (!LIMIT_MEASURES.includes(measure as LimitMeasure)) {
-      throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `unknown measure ${JSON.stringify(word)}: a limit judges "used" (the used peak, the default) or "live" (the live peak)`)
-    }
-    return { spec: size, bytes: limitBytes(size), ...(measure === 'live' ? { measure: 'live' as const } : {}) }
-  }
-  return { spec: trimmed, bytes: limitBytes(trimmed) }
-}
-
-function isSize(text: string): boolean {
-  try {
-    limitBytes(text)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * The bytes of a limit's size as written in text: a size like "48 MB", or plain digits for bytes.
- * Throws on anything else.
- */
-export function limitBytes(spec: string): number {
-  return parseSize(/^\d+$/.test(spec) ? Number(spec) : spec)
-}
-
 /** Turns options into the environment variables that carry them to the runner process. */
 export function optionsToEnv(partial: HeapmarkOptions): Record<string, string> {
   const validated = validateConfig(partial)
@@ -346,9 +292,9 @@ function parseOptionValue(spec: OptionSpec, raw: unknown, source: ValueSource): 
   }
 }
 
-function parseMeasure(raw: unknown, source: ValueSource): LimitMeasure {
+function parseMeasure(raw: unknown, source: ValueSource): PeakMeasure {
   const word = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined
-  if (LIMIT_MEASURES.includes(word as LimitMeasure)) return word as LimitMeasure
+  if (PEAK_MEASURES.includes(word as PeakMeasure)) return word as PeakMeasure
   throw invalidOption(raw, source, '"used" (used peaks) or "live" (live peaks)')
 }
 
@@ -427,14 +373,15 @@ function parseLimitObject(raw: Record<string, unknown>, source: ValueSource): st
   const expected = `{ bytes: "48 MB" (or a number of bytes), measure: "live" or "used" }`
   const unknown = Object.keys(raw).filter((key) => key !== 'bytes' && key !== 'measure')
   if (unknown.length > 0 || (typeof raw.bytes !== 'string' && typeof raw.bytes !== 'number')) throw invalidOption(raw, source, expected)
-  if (raw.measure !== undefined && !LIMIT_MEASURES.includes(raw.measure as LimitMeasure)) throw invalidOption(raw, source, expected)
-  let size: string
+  if (raw.measure !== undefined && !PEAK_MEASURES.includes(raw.measure as PeakMeasure)) throw invalidOption(raw, source, expected)
+  let size: string | undefined
   try {
     size = typeof raw.bytes === 'number' ? String(parseSize(raw.bytes)) : parseLimitText(raw.bytes).spec
-    if (typeof raw.bytes === 'string' && parseLimitText(raw.bytes).spec !== raw.bytes.trim()) throw new Error('a measure word in bytes')
   } catch {
-    throw invalidOption(raw, source, expected)
+    size = undefined
   }
+  // `bytes` holds the size only: a measure word there ("48 MB live") belongs in `measure`.
+  if (size === undefined || (typeof raw.bytes === 'string' && size !== raw.bytes.trim())) throw invalidOption(raw, source, expected)
   return raw.measure === 'live' ? `${size} live` : size
 }
 

@@ -1,3 +1,4 @@
+import type { PeakMeasure } from '../config/limit-text.js'
 import { MemoryIncreaseError } from '../../errors.js'
 import type { Attribution } from '../attribution/attribution.js'
 import type { HistoryEntry } from './history.js'
@@ -49,8 +50,7 @@ export function compareWithHistory(record: { peakBytes: number }, previous: Hist
 
 /** How a run compares: which figure, and whether its used peaks come from livePeak's small young generation. */
 export interface IncreaseMode {
-  /** The option's values (options.ts LimitMeasure; not imported: options.ts imports this module). */
-  measure: 'used' | 'live'
+  measure: PeakMeasure
   /** livePeak is on (each test's own reading says whether its young generation stayed small). */
   smallYoungGeneration: boolean
 }

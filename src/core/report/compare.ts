@@ -1,11 +1,11 @@
+import type { PeakMeasure } from '../config/limit-text.js'
 import { allowedIncrease, type IncreaseTolerance } from '../history/increase.js'
 import type { LivePeakKind } from '../measure/live-peak.js'
 import type { IncreaseResult, MemoryReport, TestMemoryResult } from './model.js'
 
 /** Which figure `heapmark compare` compares: the used peaks (the default) or the live peaks. */
-export type CompareMeasure = 'used' | 'live'
 
-export const COMPARE_MEASURES: readonly CompareMeasure[] = ['used', 'live']
+export const COMPARE_MEASURES: readonly PeakMeasure[] = ['used', 'live']
 
 /** How far a side's live figure can be trusted; "missing": a report of a heapmark without live peaks. */
 export type LiveFigureKind = LivePeakKind | 'missing'
@@ -34,7 +34,7 @@ export interface PeakChange {
 }
 
 export interface ReportComparison {
-  measure: CompareMeasure
+  measure: PeakMeasure
   /** Tests in both reports that were compared, largest growth first. */
   changed: PeakChange[]
   /** Tests in both reports whose figures cannot be compared fairly (see PeakChange.notJudged). */
@@ -52,7 +52,7 @@ interface Figure {
 }
 
 /** The figure compared for one test. A live figure of kind "unknown" is the used peak: an upper bound, kept for display. */
-export function figureOf(test: Pick<TestMemoryResult, 'peakBytes' | 'livePeakBytes' | 'livePeakKind'>, measure: CompareMeasure): Figure {
+export function figureOf(test: Pick<TestMemoryResult, 'peakBytes' | 'livePeakBytes' | 'livePeakKind'>, measure: PeakMeasure): Figure {
   const smallYoungGeneration = test.livePeakKind === 'estimate'
   if (measure === 'used') return { bytes: test.peakBytes, smallYoungGeneration }
   if (test.livePeakBytes === undefined || test.livePeakKind === undefined) return { bytes: undefined, kind: 'missing', smallYoungGeneration }
@@ -66,7 +66,7 @@ export function figureOf(test: Pick<TestMemoryResult, 'peakBytes' | 'livePeakByt
  * moves with when V8 happens to collect, so growth between bounds means nothing), and used peaks
  * only when both were measured with the same young generation.
  */
-export function compareReports(before: MemoryReport, after: MemoryReport, tolerance: IncreaseTolerance, measure: CompareMeasure = 'used'): ReportComparison {
+export function compareReports(before: MemoryReport, after: MemoryReport, tolerance: IncreaseTolerance, measure: PeakMeasure = 'used'): ReportComparison {
   const old = new Map(before.tests.map((test) => [test.name, figureOf(test, measure)]))
   const now = new Map(after.tests.map((test) => [test.name, figureOf(test, measure)]))
   const kinds = (a: Figure | undefined, b: Figure | undefined) => (measure === 'live' ? { beforeKind: a?.kind, afterKind: b?.kind } : {})
@@ -98,7 +98,7 @@ export function compareReports(before: MemoryReport, after: MemoryReport, tolera
   return { measure, changed, notJudged, added, removed, grewCount: changed.filter((change) => change.grew).length }
 }
 
-function whyNotJudged(before: Figure, after: Figure, measure: CompareMeasure): PeakChange['notJudged'] {
+function whyNotJudged(before: Figure, after: Figure, measure: PeakMeasure): PeakChange['notJudged'] {
   if (measure === 'live') return before.kind === 'estimate' && after.kind === 'estimate' ? undefined : 'live-not-precise'
   return before.smallYoungGeneration === after.smallYoungGeneration ? undefined : 'young-generation-changed'
 }

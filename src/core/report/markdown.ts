@@ -1,3 +1,4 @@
+import type { PeakMeasure } from '../config/limit-text.js'
 import { formatSize } from '../config/size.js'
 import { printablePath } from './printable-path.js'
 import { limitedPeak } from '../worker/test-result.js'
@@ -11,7 +12,7 @@ const INCREASES_SHOWN = 10
  * tests by peak, every test over its limit, and the biggest increases since the last passing run
  * of the figure the run's `increaseMeasure` names (used peaks by default).
  */
-export function renderMarkdownReport(report: MemoryReport, options: { mostAllocations: number; increaseMeasure?: 'used' | 'live' }): string {
+export function renderMarkdownReport(report: MemoryReport, options: { mostAllocations: number; increaseMeasure?: PeakMeasure }): string {
   const { totals } = report
   const lines = [
     '### heapmark memory report',
@@ -51,7 +52,7 @@ export function renderMarkdownReport(report: MemoryReport, options: { mostAlloca
  * estimate (the history keeps no other kind), used peaks not across young generations; the tests
  * left out are counted in a note, so no figure is compared as if it were exact when it is not.
  */
-function increaseSection(report: MemoryReport, measure: 'used' | 'live'): string[] {
+function increaseSection(report: MemoryReport, measure: PeakMeasure): string[] {
   const live = measure === 'live'
   const rows: Array<{ test: TestMemoryResult; before: number; now: number }> = []
   let notCompared = 0
