@@ -111,6 +111,8 @@ export class TestMeasurer {
   }
 
   begin(key: string, parent?: ActiveTest): ActiveTest {
+    // A file's first test: the heap grew since the last file ended for the runner's set-up.
+    if (this.fileStart) this.meter.runnerGrew()
     this.attribution.begin(key)
     this.retainedWindow?.read()
     // The boundary markers made since the last settle are garbage heapmark made, not the tests'.
