@@ -4,6 +4,7 @@ import { createFrameResolver, type PositionMapper } from '../attribution/frames.
 import { GapAttribution } from '../attribution/gap-attribution.js'
 import { LeakWindow } from '../assertions/leak-window.js'
 import { MemoryMeter } from './memory-meter.js'
+import { nowMs } from './clock.js'
 import { RetentionTracker, type FileRetention, type TestRetention } from '../retention/retention.js'
 import { RetainedSitesWindow } from '../retention/retention-window.js'
 import { createSampleDecoder } from '../attribution/sample-size.js'
@@ -12,12 +13,6 @@ import { SamplerArbiter } from '../attribution/sampler-arbiter.js'
 import { createOwnAllocationCheck } from '../attribution/survivors.js'
 import { isAncestor, type ActiveTest, type LeakedLocation, type TestMeasurement } from './test-measurement.js'
 import { WorkerThreadsMeter } from './worker-threads.js'
-
-/**
- * Milliseconds on a monotonic clock. Not `performance.now()`: its first use loads perf_hooks (eight
- * internal modules, ~1.5 ms), which a node:test file's process otherwise never loads.
- */
-const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6
 
 export { ATTRIBUTION_MIN_ALLOCATED_BYTES, ATTRIBUTION_MIN_PEAK_BYTES } from '../attribution/gap-attribution.js'
 export type { ActiveTest, LeakedLocation, MemoryLimit, TestMeasurement } from './test-measurement.js'
