@@ -13,7 +13,8 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 const external = [/^node:/, 'picocolors', /^@jridgewell\//, 'pprof-format']
 
 async function build(input, output) {
-  const bundle = await rolldown({ input, external, platform: 'node', logLevel: 'warn' })
+  // Externals are free of side effects (see bundle-runner.mjs): no bare require of an unused built-in.
+  const bundle = await rolldown({ input, external, platform: 'node', logLevel: 'warn', treeshake: { moduleSideEffects: 'no-external' } })
   await bundle.write({ format: 'cjs', sourcemap: true, entryFileNames: '[name].cjs', chunkFileNames: 'chunk-[hash].cjs', ...output })
   await bundle.close()
 }

@@ -6,10 +6,6 @@
  * The end-of-run report comes from heapmark's reporter (`--test-reporter=heapmark/node/reporter`)
  * or from `heapmark run`, which read what the test processes send through the run's result channel.
  */
-import { prepareCaptureDir } from '../core/capture/writer.js'
-import { resolveOptions } from '../core/config/options.js'
-import { isHeapmarkError } from '../errors.js'
-
 const REGISTERED = Symbol.for('heapmark.node.registered')
 
 async function register(): Promise<void> {
@@ -17,17 +13,12 @@ async function register(): Promise<void> {
   // `heapmark run` adds this module; a project that also imports it must not measure twice.
   if (holder[REGISTERED]) return
   holder[REGISTERED] = true
-  let options
-  try {
-    options = resolveOptions({}, process.env)
-    if (!options.enabled) return
-    if (options.binPath) options.binPath = prepareCaptureDir(options.binPath)
-  } catch (error) {
-    if (!isHeapmarkError(error)) throw error
-    // Before the test file loads: no test runs, and the message is the whole story (no stack).
-    process.stderr.write(`heapmark: ${error.message}\n`)
-    process.exit(1)
-  }
+  // No HEAPMARK* variable at all: off, with nothing to validate, so nothing more to load (a
+  // project may keep this module in its test script for good; each test file's process pays it).
+  if (!Object.keys(process.env).some((name) => name.startsWith('HEAPMARK'))) return
+  const { registerOptions } = await import('./options.js')
+  const options = registerOptions()
+  if (!options) return
   // Loaded only when switched on: a project may keep this module in its test script for good.
   const { NodeTestWorker } = await import('./worker.js')
   new NodeTestWorker(options, process.cwd()).install()

@@ -4,6 +4,7 @@ import { createFrameResolver, type PositionMapper } from '../attribution/frames.
 import { GapAttribution } from '../attribution/gap-attribution.js'
 import { LeakWindow } from '../assertions/leak-window.js'
 import { MemoryMeter } from './memory-meter.js'
+import { nowMs } from './clock.js'
 import { RetentionTracker, type FileRetention, type TestRetention } from '../retention/retention.js'
 import { RetainedSitesWindow } from '../retention/retention-window.js'
 import { createSampleDecoder } from '../attribution/sample-size.js'
@@ -107,6 +108,8 @@ export class TestMeasurer {
   }
 
   begin(key: string, parent?: ActiveTest): ActiveTest {
+    // A file's first test: the heap grew since the last file ended for the runner's set-up.
+    if (this.fileStart) this.meter.runnerGrew()
     this.attribution.begin(key)
     this.retainedWindow?.read()
     // The boundary markers made since the last settle are garbage heapmark made, not the tests'.
@@ -130,7 +133,7 @@ export class TestMeasurer {
     }
     this.workerThreads.begin(key)
     // Last, so heapmark's own bookkeeping above is not part of the test's reading.
-    const test: ActiveTest = { key, ...(parent ? { parent } : {}), overlapping, startedAt: performance.now(), reading: this.meter.start(knownGarbage) }
+    const test: ActiveTest = { key, ...(parent ? { parent } : {}), overlapping, startedAt: nowMs(), reading: this.meter.start(knownGarbage) }
     this.active.add(test)
     return test
   }
@@ -152,7 +155,7 @@ export class TestMeasurer {
 
   end(test: ActiveTest): TestMeasurement {
     const { liveAtStart, ...reading } = test.reading.stop()
-    const durationMs = performance.now() - test.startedAt
+    const durationMs = nowMs() - test.startedAt
     this.meter.observe({ ...reading, ...(liveAtStart ? { liveAtStart } : {}) })
     const workerThreads = this.workerThreads.end(test.key)
     this.active.delete(test)

@@ -7,6 +7,7 @@ import type { JournalWriter } from './journal.js'
 import type { ProfileCallFrame } from '../attribution/heap-sampler.js'
 import { NEAR_HEAP_LIMIT_SHARE } from './crashes.js'
 import type { NearLimitSite } from '../report/model.js'
+import { nowMs } from '../measure/clock.js'
 
 /**
  * Near the heap limit, the sites that fill it. Once per worker, when its heap usage first crosses
@@ -187,12 +188,12 @@ function readInThisThread(used: number, write: WorkerWatchState['write']): void 
   const session = new inspector.Session()
   try {
     session.connect()
-    const started = performance.now()
+    const started = nowMs()
     let profile: ProfileTree | undefined
     session.post('HeapProfiler.getSamplingProfile', (error, result) => {
       if (!error) profile = (result as unknown as { profile: ProfileTree }).profile
     })
-    const profileMs = performance.now() - started
+    const profileMs = nowMs() - started
     if (profile) write(used, topNodes(profile, NODES_KEPT, FRAMES_KEPT), profileMs)
   } catch {
     // No profile to read (sampling off): the journal still names the tests.
