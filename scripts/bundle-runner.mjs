@@ -26,8 +26,8 @@ for (const { entry: relative, chunkPrefix, sideEffectFreeExternals } of bundles)
     // externals are known to be free of side effects (Node's built-ins and heapmark's dependencies
     // are): a node:test process then loaded node:crypto's 19 modules for nothing (~2 ms each process).
     // Not for the Vitest runner (yet): its workers' start-up heap changed, and the live-peak e2e
-    // test "churn holding 8 MiB" (default mode) then failed in 3 of 5 runs (0 of 5 before): a GC-timing
-    // sensitivity of the default policy that c-gc is fixing in memory-meter.ts.
+    // test "churn holding 8 MiB" (default mode) then failed in 3 of 5 runs (0 of 5 before): the
+    // default live-peak bound is sensitive to when V8's GCs fall, which a smaller start-up heap moved.
     ...(sideEffectFreeExternals ? { treeshake: { moduleSideEffects: 'no-external' } } : {}),
   })
   const output = chunkPrefix
