@@ -29,10 +29,13 @@ if (!tarball) {
 const bin = (name) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url))
 
 const { cjs, esm } = entrypointsByKind(readPackedManifest(tarball))
+// attw's "auto" format picks a table or a per-entrypoint listing from the terminal's width, which
+// differs between a shell and CI: the listing always, so the output reads the same everywhere.
+const attwFormat = ['--format', 'ascii']
 let failed = false
 run('publint', [bin('publint'), 'run', tarball, '--strict'])
-run('attw (CommonJS-capable subpaths)', [bin('attw'), tarball, '--no-definitely-typed', '--profile', 'node16', '--entrypoints', ...cjs])
-run('attw (ES-module-only subpaths)', [bin('attw'), tarball, '--no-definitely-typed', '--profile', 'esm-only', '--entrypoints', ...esm])
+run('attw (CommonJS-capable subpaths)', [bin('attw'), tarball, '--no-definitely-typed', '--profile', 'node16', ...attwFormat, '--entrypoints', ...cjs])
+run('attw (ES-module-only subpaths)', [bin('attw'), tarball, '--no-definitely-typed', '--profile', 'esm-only', ...attwFormat, '--entrypoints', ...esm])
 process.exit(failed ? 1 : 0)
 
 function run(label, [command, ...args]) {
