@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors'
-import { compareReports, COMPARE_MEASURES, type LiveFigureKind, type PeakChange } from '../../core/report/compare.js'
+import { compareReports, type LiveFigureKind, type PeakChange } from '../../core/report/compare.js'
+import { PEAK_MEASURES } from '../../core/config/limit-text.js'
 import { readJsonReport } from '../../core/report/read.js'
 import { formatTolerance, parseTolerance, INCREASE_NOISE_FLOOR_BYTES } from '../../core/history/increase.js'
 import { formatSize } from '../../core/config/size.js'
@@ -39,7 +40,7 @@ export const compareCommand: Command = {
       throw new HeapmarkError('HEAPMARK_CLI_USAGE', `expected two JSON reports (old, then new), got ${positionals.length}.\n\n${HELP}`)
     }
     const tolerance = parseThreshold(typeof values.threshold === 'string' ? values.threshold : '10%')
-    const measure = parseChoiceFlag(values, 'measure', COMPARE_MEASURES) ?? 'used'
+    const measure = parseChoiceFlag(values, 'measure', PEAK_MEASURES) ?? 'used'
     const top = parseCountFlag(values, 'top') ?? 20
     const [before, after] = await Promise.all(positionals.map((file) => readJsonReport(file)))
     const comparison = compareReports(before!, after!, tolerance, measure)

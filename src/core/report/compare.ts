@@ -3,10 +3,6 @@ import { allowedIncrease, type IncreaseTolerance } from '../history/increase.js'
 import type { LivePeakKind } from '../measure/live-peak.js'
 import type { IncreaseResult, MemoryReport, TestMemoryResult } from './model.js'
 
-/** Which figure `heapmark compare` compares: the used peaks (the default) or the live peaks. */
-
-export const COMPARE_MEASURES: readonly PeakMeasure[] = ['used', 'live']
-
 /** How far a side's live figure can be trusted; "missing": a report of a heapmark without live peaks. */
 export type LiveFigureKind = LivePeakKind | 'missing'
 
