@@ -139,8 +139,9 @@ test('no GC, live peak limited', limitMemory('2 MB', () => { expect(new Array((3
       expect(live.limit).toMatchObject({ measure: 'live', exceeded: true })
     }
     expect(first.output).toMatch(/limited to 4\.0 MiB \(4 MB\) but its live peak \(at least; GCs during the test found that much reachable\) was 8\.\d MiB/)
-    // The test keeps a 3 MiB array; chai's assertion state may add a few dozen KiB (within the accuracy promise).
-    expect(first.output).toMatch(/but its live peak \(not known: no GC ran during the test, so the used peak is judged\) was 3\.[01] MiB/)
+    // The test keeps a 3 MiB array; chai's assertion state may add a few dozen KiB, and Node 24 read
+    // it as 2.8 MiB once: both within the accuracy promise, max(5%, 1 MiB).
+    expect(first.output).toMatch(/but its live peak \(not known: no GC ran during the test, so the used peak is judged\) was (2\.[89]|3\.[01]) MiB/)
   }, 400_000)
 
   test('precise mode gives the same live verdicts (threads pool), and shrinks the used peak too', async () => {
