@@ -3,7 +3,7 @@ import path from 'node:path'
 import { HeapmarkError } from '../../errors.js'
 import type { MemoryLimit } from '../measure/measurer.js'
 import { LIMIT_OFF, type DefaultLimit } from '../config/options.js'
-import { LIMIT_MEASURE_HINT, parseLimitText } from '../config/limit-text.js'
+import { LIMIT_MEASURE_HINT, measureProblem, parseLimitText } from '../config/limit-text.js'
 
 /**
  * The limit a test gets without its own limitMemory: the run's `limit` option, or its file's
@@ -96,7 +96,7 @@ export class DefaultLimits {
       const { spec, bytes, measure } = parseLimitText(pragma.value)
       return { limit: { spec, bytes, currentThreadOnly: false, ...(measure ? { measure } : {}), origin: 'file', from: where } }
     } catch (error) {
-      const measure = (error as Error).message.startsWith('unknown measure') ? ` (${(error as Error).message})` : ''
+      const measure = measureProblem(error)
       return {
         error: new HeapmarkError(
           'HEAPMARK_INVALID_OPTION',

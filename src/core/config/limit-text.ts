@@ -16,6 +16,16 @@ export interface LimitText {
 /** The words a limit's text may end with, in error messages. */
 export const LIMIT_MEASURE_HINT = 'optionally followed by "live" (judge the live peak) or "used" (the default)'
 
+const UNKNOWN_MEASURE = 'unknown measure'
+
+/**
+ * For the message about a limit text parseLimitText refused: its measure-word problem in
+ * parentheses, or '' when the size was what failed (the caller's "expected …" already says it).
+ */
+export function measureProblem(error: unknown): string {
+  return error instanceof HeapmarkError && error.message.startsWith(UNKNOWN_MEASURE) ? ` (${error.message})` : ''
+}
+
 /**
  * A limit as written in text (the `limit` option, a file's `@heapmark-limit` comment): a size
  * like "48 MB" or plain digits for bytes, optionally followed by the measure it judges ("48 MB
@@ -32,7 +42,7 @@ export function parseLimitText(text: string): LimitText {
   if (size !== undefined && word !== undefined && !isSize(trimmed) && (PEAK_MEASURES.includes(word.toLowerCase() as PeakMeasure) || word.length > 3 || /[A-Za-z]/.test(size))) {
     const measure = word.toLowerCase()
     if (!PEAK_MEASURES.includes(measure as PeakMeasure)) {
-      throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `unknown measure ${JSON.stringify(word)}: a limit judges "used" (the used peak, the default) or "live" (the live peak)`)
+      throw new HeapmarkError('HEAPMARK_INVALID_OPTION', `${UNKNOWN_MEASURE} ${JSON.stringify(word)}: a limit judges "used" (the used peak, the default) or "live" (the live peak)`)
     }
     return { spec: size, bytes: limitBytes(size), ...(measure === 'live' ? { measure: 'live' as const } : {}) }
   }

@@ -1,6 +1,6 @@
 import { HeapmarkError } from '../../errors.js'
 import { formatSize, parseSize } from './size.js'
-import { LIMIT_MEASURE_HINT, PEAK_MEASURES, parseLimitText, type PeakMeasure } from './limit-text.js'
+import { LIMIT_MEASURE_HINT, measureProblem, PEAK_MEASURES, parseLimitText, type PeakMeasure } from './limit-text.js'
 import { parseTolerance } from '../history/increase.js'
 
 /**
@@ -364,7 +364,7 @@ function parseLimitOption(raw: unknown, source: ValueSource): string {
     const limit = parseLimitText(raw)
     return limit.measure ? `${limit.spec} ${limit.measure}` : limit.spec
   } catch (error) {
-    const measure = (error as Error).message.startsWith('unknown measure') ? ` (${(error as Error).message})` : ''
+    const measure = measureProblem(error)
     throw invalidOption(raw, source, `${expected}${measure}`)
   }
 }
