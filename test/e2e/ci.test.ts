@@ -89,9 +89,10 @@ describe(`CI: shards, summaries, compare (${matrix.name})`, () => {
     expect(grew.exitCode, grew.output).toBe(1)
     expect(grew.output).toContain('heapmark compare: 13 tests in both, 0 new, 0 gone (threshold 10%, at least 1.0 MiB)')
     const rows = grew.output.split('\n').filter((line) => / -> /.test(line))
-    // Largest growth first: 12 MiB (test and over-limit test) became 18 MiB.
-    expect(rows[0]).toMatch(/12\.\d MiB -> +18\.\d MiB +\+[56]\.\d MiB \(\+(49|5\d)%\) +GREW +tests\/file(6\.test\.ts > allocates 12 MiB|2\.test\.ts > over its limit)/)
-    expect(grew.output).toMatch(/6\.\d MiB -> +9\.\d MiB +\+[23]\.\d MiB \(\+(49|5\d)%\) +GREW +tests\/file3\.test\.ts > allocates 6 MiB/)
+    // Largest growth first: 12 MiB (test and over-limit test) became 18 MiB. Each reading may be off
+    // by the accuracy promise's few hundred KiB (6.2 -> 9.1 MiB is +48%), so the share is 45-55%.
+    expect(rows[0]).toMatch(/12\.\d MiB -> +18\.\d MiB +\+[56]\.\d MiB \(\+(4[5-9]|5[0-5])%\) +GREW +tests\/file(6\.test\.ts > allocates 12 MiB|2\.test\.ts > over its limit)/)
+    expect(grew.output).toMatch(/6\.\d MiB -> +9\.\d MiB +\+[23]\.\d MiB \(\+(4[5-9]|5[0-5])%\) +GREW +tests\/file3\.test\.ts > allocates 6 MiB/)
     // Tiny tests' changes stay under the 1 MiB floor whatever their share.
     expect(grew.output).not.toMatch(/KiB .*GREW/)
     expect(grew.output).toMatch(/\d+ test\(s\) grew past the threshold\./)
