@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url'
  * not. (Not `require('heapmark/package.json')`: the CommonJS loader's first package resolution
  * cost ~19 ms in every node:test process, a quarter of heapmark's cost there.)
  */
-export const HEAPMARK_VERSION: string = findVersion(path.dirname(fileURLToPath(import.meta.url)))
+export function heapmarkVersion(): string {
+  // Looked up on first use: test workers need it only for capture files, and the walk up to the
+  // package.json was ~0.25 ms of every fresh worker's start.
+  version ??= findVersion(path.dirname(fileURLToPath(import.meta.url)))
+  return version
+}
+
+let version: string | undefined
 
 function findVersion(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {

@@ -10,7 +10,7 @@ import { tableCommand } from './commands/table.js'
 import { timelineCommand } from './commands/timeline.js'
 import { transformCommand } from './commands/transform.js'
 import { treeCommand } from './commands/tree.js'
-import { HEAPMARK_VERSION } from '../version.js'
+import { heapmarkVersion } from '../version.js'
 
 
 const COMMANDS: Record<string, Command> = {
@@ -28,7 +28,7 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
-  return `heapmark ${HEAPMARK_VERSION}: memory profiling and memory assertions for test suites\n\nUsage: heapmark <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "heapmark <command> --help" for a command's options.`
+  return `heapmark ${heapmarkVersion()}: memory profiling and memory assertions for test suites\n\nUsage: heapmark <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "heapmark <command> --help" for a command's options.`
 }
 
 /**
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0
   }
   if (name === '--version' || name === '-v') {
-    console.log(HEAPMARK_VERSION)
+    console.log(heapmarkVersion())
     return 0
   }
   const command = COMMANDS[name]

@@ -13,7 +13,7 @@ import { createFrameResolver, isHeapmarkUrl, type MappedPosition } from '../core
 import type { ProfileNode, SamplingProfile } from '../core/attribution/heap-sampler.js'
 import { createSampleDecoder } from '../core/attribution/sample-size.js'
 import type { TestRecord } from '../core/worker/test-result.js'
-import { HEAPMARK_VERSION } from '../version.js'
+import { heapmarkVersion } from '../version.js'
 
 export interface AttributeRequest {
   test: { id: string; name: string; file: string }
@@ -82,7 +82,7 @@ export function createAttributeCommand() {
     if (settings.binPath && accumulator.capture) {
       const { test, record } = request
       const capture = createCapture({ testId: test.id, name: test.name, file: test.file }, record, attribution, accumulator.capture, {
-        heapmarkVersion: HEAPMARK_VERSION,
+        heapmarkVersion: heapmarkVersion(),
         runner: { name: 'vitest', version: settings.vitestVersion },
         samplingInterval: request.interval,
         rootDir: settings.rootDir,

@@ -26,7 +26,7 @@ declare module 'vitest' {
   interface TaskMeta {
     /** Per-test measurement, set when the test body ends. */
     heapmark?: TestRecord
-    /** Per-file attribution keyed by test id, set when the file ends (reading the profile forces a GC). */
+    /** Per-file attribution keyed by test id, set when the file ends (a profile read costs a forced GC before Node 26). */
     heapmarkAttribution?: Record<string, AttributionOutcome>
     /** What the file's tests left alive, and the worker's live memory test by test. */
     heapmarkRetention?: FileRetention

@@ -40,11 +40,18 @@ test('healthy', () => { expect(block(3).length).toBeGreaterThan(0) })
     expect(captures.some((name) => name.startsWith('healthy.test.ts--healthy'))).toBe(true)
   })
 
-  test('heapmark cannot open the inspector: tests still pass with a warning, a leak check fails loudly', async () => {
+  test('heapmark cannot open the sampling profiler: tests still pass with a warning, a leak check fails loudly', async () => {
     const run = await runFixture({
-      // A Node preload that breaks the inspector in the test workers, as a locked-down runtime would.
-      'no-inspector.cjs': `require('node:inspector').Session.prototype.connect = function () { throw new Error('inspector disabled by policy') }\n`,
-      'vitest.config.ts': config("{ enabled: true, json: 'report.json' }", "{ pool: 'forks', execArgv: ['--require', './no-inspector.cjs'] }"),
+      // A Node preload that breaks both doors to V8's sampling profiler in the test workers (the
+      // inspector, and Node 26's v8.startHeapProfile), as a locked-down runtime would.
+      'no-profiler.cjs': [
+        "const refuse = function () { throw new Error('profiler disabled by policy') }",
+        "require('node:inspector').Session.prototype.connect = refuse",
+        "const v8 = require('node:v8')",
+        'if (v8.startHeapProfile) v8.startHeapProfile = refuse',
+        '',
+      ].join('\n'),
+      'vitest.config.ts': config("{ enabled: true, json: 'report.json' }", "{ pool: 'forks', execArgv: ['--require', './no-profiler.cjs'] }"),
       'plain.test.ts': `import { expect, test } from 'vitest'
 import { limitLeaks, limitMemory } from 'heapmark'
 ${block}
@@ -55,8 +62,8 @@ test('leak check cannot run', limitLeaks('1 MB', () => {}))
     }, ['run', '--reporter=default'])
     expect(run.exitCode).toBe(1)
     expect(run.output).toMatch(/Tests\s+2 failed \| 1 passed/)
-    expect(run.output).toContain('heapmark: allocation sampling is unavailable in this worker (inspector disabled by policy): peaks, totals and retained memory are measured; allocation sites are not, and limitLeaks cannot run.')
-    expect(run.output).toContain("limitLeaks() cannot run: heapmark could not open V8's sampling heap profiler in this worker (inspector disabled by policy).")
+    expect(run.output).toContain('heapmark: allocation sampling is unavailable in this worker (profiler disabled by policy): peaks, totals and retained memory are measured; allocation sites are not, and limitLeaks cannot run.')
+    expect(run.output).toContain("limitLeaks() cannot run: heapmark could not open V8's sampling heap profiler in this worker (profiler disabled by policy).")
     expect(run.output).toMatch(/MemoryLimitError: Test was limited to 4\.0 MiB \(4 MB\) but its peak was 8\.\d MiB/)
     const report = readReport(run)
     expect(report.test('passes')).toMatchObject({ state: 'passed', sampled: false })

@@ -24,15 +24,17 @@ export class LeakWindow {
   ) {}
 
   /**
-   * Starts a leak window: reads the normal session (its forced GC also clears the garbage made so
-   * far) and samples only what will survive, at `interval`. See end().
+   * Starts a leak window: reads the normal session, settles external memory on a full GC, and
+   * samples only what will survive, at `interval`. See end().
    */
   begin(interval: number): void {
     const sampler = this.arbiter.attribution
     if (!sampler) throw new HeapmarkError('HEAPMARK_LIMIT_MISUSE', this.arbiter.leakRefusal()!)
     this.attribution.distribute(sampler.stop())
-    // Reading the profile just ran a full GC: a good enough baseline for external memory. (Stores
-    // freed by it but released later only make the leak look smaller, never invent one.)
+    // After a full GC: a good enough baseline for external memory. (Stores freed by it but
+    // released later only make the leak look smaller, never invent one.) Reading the profile
+    // through the inspector just ran one; Node 26's own door reads without one.
+    if (!sampler.readForcesGc) this.gc()
     this.externalBase = process.memoryUsage().external
     // Last, so nothing heapmark allocates above (frame caches, source maps) counts as the test's.
     sampler.startLiveSession(interval)

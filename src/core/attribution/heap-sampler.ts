@@ -1,4 +1,5 @@
 import inspector from 'node:inspector'
+import v8 from 'node:v8'
 import { HeapmarkError } from '../../errors.js'
 
 /** The parts of V8's SamplingHeapProfile heapmark reads. */
@@ -42,10 +43,10 @@ export interface CollectedSamples {
 }
 
 /*
- * Why boundaries: reading a profile (getSamplingProfile or stopSampling) forces a full GC inside
- * V8 (kSamplingForceGC), ~3.5 ms even on a tiny heap, so it cannot run after every test. Instead
- * one sampling session spans many tests and each test start/end is marked by allocations that the
- * sampler is all but certain to see: 16 x the sampling interval in a function of known name is
+ * Why boundaries: reading a profile through the inspector forces a full GC inside V8
+ * (kSamplingForceGC), ~3.5 ms even on a tiny heap, and any read serialises the whole profile, so
+ * it cannot run after every test. Instead one sampling session spans many tests and each test
+ * start/end is marked by allocations that the sampler is all but certain to see: 16 x the sampling interval in a function of known name is
  * missed with probability e^-16 (memoryless sampling). Four marker functions take turns so two
  * consecutive boundaries are always told apart, even when nothing was sampled between them.
  * Measured on Node 20: ~60 µs per test at a 16 KiB interval, and 4000 of 4000 boundaries found.
@@ -67,10 +68,142 @@ function heapmarkBoundary3() { for (let i = 0; i < markerObjects; i++) markerSin
 const MARKERS = [heapmarkBoundary0, heapmarkBoundary1, heapmarkBoundary2, heapmarkBoundary3]
 const MARKER_NAMES = MARKERS.map((fn) => fn.name)
 
+/**
+ * The door into V8's one sampling heap profiler. Through the inspector, every read forces a full GC
+ * first (the inspector always passes kSamplingForceGC), which is most of what a read costs (~3.5 ms
+ * on a tiny heap, a mark-compact on a big one). Node 26's `v8.startHeapProfile` takes that flag as an
+ * option: heapmark counts garbage too, so its reads need no GC there, and no inspector session.
+ */
+interface SamplerDoor {
+  /** Whether stop() runs a full GC before reading: always through the inspector. */
+  readonly readForcesGc: boolean
+  /** `collected`: keep samples of objects GCs free (heapmark's normal session); else survivors only. */
+  start(interval: number, collected: boolean): void
+  stop(): SamplingProfile
+  /** Stops without reading: what was sampled is dropped, and no GC runs. */
+  drop(): void
+  close(): void
+}
+
+/** V8 inspector's default sampling stack depth, which heapmark's sites were always read with. */
+const STACK_DEPTH = 128
+
+/** Node 26+: `v8.startHeapProfile` (experimental there), absent before. */
+interface NativeHeapProfile {
+  stop(): string
+  [Symbol.dispose](): void
+}
+type StartHeapProfile = (options: {
+  sampleInterval: number
+  stackDepth: number
+  forceGC: boolean
+  includeObjectsCollectedByMajorGC: boolean
+  includeObjectsCollectedByMinorGC: boolean
+}) => NativeHeapProfile
+
+/**
+ * Which door this runtime has. `HEAPMARK_SAMPLER=inspector` keeps the inspector where Node has the
+ * other one (for comparing the two; docs/measuring.md).
+ */
+function openDoor(): SamplerDoor {
+  const start = (v8 as unknown as { startHeapProfile?: StartHeapProfile }).startHeapProfile
+  if (typeof start === 'function' && process.env.HEAPMARK_SAMPLER !== 'inspector') return new NativeDoor(start)
+  return new InspectorDoor()
+}
+
+class NativeDoor implements SamplerDoor {
+  readonly readForcesGc = false
+  private profile: NativeHeapProfile | undefined
+
+  constructor(private readonly startProfile: StartHeapProfile) {}
+
+  start(interval: number, collected: boolean): void {
+    this.profile = this.startProfile({
+      sampleInterval: interval,
+      stackDepth: STACK_DEPTH,
+      // Survivors only (leak and retention windows): the GC drops the samples of dead objects.
+      forceGC: !collected,
+      includeObjectsCollectedByMajorGC: collected,
+      includeObjectsCollectedByMinorGC: collected,
+    })
+  }
+
+  stop(): SamplingProfile {
+    const profile = this.profile
+    this.profile = undefined
+    if (!profile) throw new HeapmarkError('HEAPMARK_INTERNAL', 'the sampling heap profile was read while stopped')
+    return JSON.parse(profile.stop()) as SamplingProfile
+  }
+
+  drop(): void {
+    this.profile?.[Symbol.dispose]()
+    this.profile = undefined
+  }
+
+  close(): void {
+    this.drop()
+  }
+}
+
+class InspectorDoor implements SamplerDoor {
+  readonly readForcesGc = true
+  private readonly session = new inspector.Session()
+  private enabled = false
+
+  constructor() {
+    this.session.connect()
+  }
+
+  start(interval: number, collected: boolean): void {
+    // After drop() the agent is disabled, and startSampling needs it enabled.
+    if (!this.enabled) this.post('HeapProfiler.enable')
+    this.enabled = true
+    this.post('HeapProfiler.startSampling', {
+      samplingInterval: interval,
+      includeObjectsCollectedByMajorGC: collected,
+      includeObjectsCollectedByMinorGC: collected,
+    })
+  }
+
+  stop(): SamplingProfile {
+    return (this.post('HeapProfiler.stopSampling') as { profile: SamplingProfile }).profile
+  }
+
+  /** `HeapProfiler.disable` stops V8's sampler without the read's GC (~0.1 ms, measured on Node 20 and 24). */
+  drop(): void {
+    this.post('HeapProfiler.disable')
+    this.enabled = false
+  }
+
+  close(): void {
+    try {
+      this.post('HeapProfiler.stopSampling')
+    } catch {
+      // Already stopped: nothing to release.
+    }
+    this.session.disconnect()
+  }
+
+  /** In-process inspector sessions answer synchronously; anything else is a bug we want to hear about. */
+  private post(method: string, params?: object): unknown {
+    let result: unknown
+    let failure: Error | null | undefined
+    let answered = false
+    this.session.post(method, params, (error: Error | null, value: unknown) => {
+      answered = true
+      failure = error
+      result = value
+    })
+    if (!answered) throw new HeapmarkError('HEAPMARK_INTERNAL', `inspector call ${method} did not answer synchronously`)
+    if (failure) throw new HeapmarkError('HEAPMARK_INTERNAL', `inspector call ${method} failed: ${failure.message}`, { cause: failure })
+    return result
+  }
+}
+
 /** A sampling heap profiler session for this isolate, with numbered boundaries. */
 export class HeapSampler {
   readonly interval: number
-  private readonly session = new inspector.Session()
+  private readonly door = openDoor()
   private boundaries = 0
   private liveInterval = 0
   /** V8's sampler is on for this session (off between stop() and the next start, and while paused). */
@@ -79,9 +212,12 @@ export class HeapSampler {
   constructor(interval: number) {
     this.interval = interval
     markerObjects = Math.ceil((MARKER_MULTIPLE * interval) / MARKER_OBJECT_BYTES)
-    this.session.connect()
-    this.post('HeapProfiler.enable')
     this.startSampling()
+  }
+
+  /** Whether reading the profile runs a full GC first (see SamplerDoor): true before Node 26. */
+  get readForcesGc(): boolean {
+    return this.door.readForcesGc
   }
 
   /** Young-generation bytes each boundary marker leaves as garbage. */
@@ -102,14 +238,13 @@ export class HeapSampler {
   }
 
   /**
-   * Stops sampling without reading the profile, which is dropped: `HeapProfiler.disable` stops
-   * V8's sampler without the forced full GC a read costs (~0.1 ms, no GC, measured on Node 20 and
-   * 24). For stretches where no sample would be used: every sample costs a stack walk in V8, ~3 µs
-   * plus ~0.15 µs per frame (a 30-frame stack at 16 KiB made an allocating loop 3.5x slower).
+   * Stops sampling without reading the profile, which is dropped (no GC). For stretches where no
+   * sample would be used: every sample costs a stack walk in V8, ~3 µs plus ~0.15 µs per frame (a
+   * 30-frame stack at 16 KiB made an allocating loop 3.5x slower).
    */
   pause(): void {
     if (!this.sampling) return
-    this.post('HeapProfiler.disable')
+    this.door.drop()
     this.sampling = false
     this.boundaries = 0
   }
@@ -117,7 +252,6 @@ export class HeapSampler {
   /** Starts a new normal session after pause() (~0.05 ms). No-op while sampling. */
   resume(): void {
     if (this.sampling) return
-    this.post('HeapProfiler.enable')
     this.startSampling()
   }
 
@@ -138,7 +272,7 @@ export class HeapSampler {
     this.boundaries = 0
     // Paused: nothing was sampled (and V8 would refuse the read).
     if (!this.sampling) return { samples: [], parents: new Map(), confirmedBoundaries: 0 }
-    const { profile } = this.post('HeapProfiler.stopSampling') as { profile: SamplingProfile }
+    const profile = this.door.stop()
     this.sampling = false
     return placeSamples(profile, marked)
   }
@@ -146,9 +280,7 @@ export class HeapSampler {
   /** Starts a session that keeps only objects still alive when it is read, at its own interval. For leak checks. */
   startLiveSession(interval: number): void {
     this.liveInterval = interval
-    // After a pause the agent is disabled, and startSampling needs it enabled.
-    this.post('HeapProfiler.enable')
-    this.post('HeapProfiler.startSampling', { samplingInterval: interval })
+    this.door.start(interval, false)
     this.sampling = true
   }
 
@@ -157,7 +289,7 @@ export class HeapSampler {
    * the normal session. Returns the survivors with their nodes.
    */
   endLiveSession(): { samples: PlacedSample[]; parents: Map<number, ProfileNode>; interval: number } {
-    const { profile } = this.post('HeapProfiler.stopSampling') as { profile: SamplingProfile }
+    const profile = this.door.stop()
     const interval = this.liveInterval
     this.startSampling()
     const { samples, parents } = placeSamples(profile, 0)
@@ -165,37 +297,13 @@ export class HeapSampler {
   }
 
   dispose(): void {
-    try {
-      this.post('HeapProfiler.stopSampling')
-    } catch {
-      // Already stopped: nothing to release.
-    }
-    this.session.disconnect()
+    this.door.close()
   }
 
   private startSampling(): void {
-    this.post('HeapProfiler.startSampling', {
-      samplingInterval: this.interval,
-      // Count garbage too: the report is about everything a test allocated, not only survivors.
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    })
+    // Count garbage too: the report is about everything a test allocated, not only survivors.
+    this.door.start(this.interval, true)
     this.sampling = true
-  }
-
-  /** In-process inspector sessions answer synchronously; anything else is a bug we want to hear about. */
-  private post(method: string, params?: object): unknown {
-    let result: unknown
-    let failure: Error | null | undefined
-    let answered = false
-    this.session.post(method, params, (error: Error | null, value: unknown) => {
-      answered = true
-      failure = error
-      result = value
-    })
-    if (!answered) throw new HeapmarkError('HEAPMARK_INTERNAL', `inspector call ${method} did not answer synchronously`)
-    if (failure) throw new HeapmarkError('HEAPMARK_INTERNAL', `inspector call ${method} failed: ${failure.message}`, { cause: failure })
-    return result
   }
 }
 

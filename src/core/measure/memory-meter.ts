@@ -151,7 +151,11 @@ export class MemoryMeter {
     // generation at its start, live or not) stays tight. Next to what such a test costs, a minor
     // GC is noise; suites of small tests, which see no GC, never pay it.
     const afterBusyTest = this.floor !== undefined && this.youngAfterSettle === undefined && young - this.youngMarkers >= LIVE_BOUND_YOUNG_BYTES
-    if (strict || grewALot || afterBusyTest || this.floor === undefined || unseenGc || young - this.youngMarkers >= YOUNG_STALE_LIMIT_BYTES || this.youngMarkers > MAX_YOUNG_MARKER_BYTES) {
+    // A full GC that runs whatever the levels say (a worker's first, or one asked for) empties the
+    // young generation too: a minor GC before it was a second scavenge of the same garbage (~1 ms
+    // in a fresh Vitest worker, whose young generation is full of start-up garbage).
+    const fullGcCertain = full || !isolateHadFullGc
+    if (!fullGcCertain && (strict || grewALot || afterBusyTest || this.floor === undefined || unseenGc || young - this.youngMarkers >= YOUNG_STALE_LIMIT_BYTES || this.youngMarkers > MAX_YOUNG_MARKER_BYTES)) {
       this.gc({ type: 'minor' })
       this.youngMarkers = 0
       this.youngGarbage = 0
@@ -188,7 +192,7 @@ export class MemoryMeter {
     // Vitest worker, more after big imports; a minor GC frees 0.8 of it) would otherwise sit in
     // the start levels of its first tests, and retained figures measured from them read that much
     // low (a test keeping 5 MiB read 2.5 when it was left to the first keeper GC).
-    if (full || keeper || stale || !isolateHadFullGc) {
+    if (fullGcCertain || keeper || stale) {
       this.gc()
       // A worker's first full GC leaves ~0.8 MiB of young garbage that only the next GC frees
       // (objects released by weak callbacks): a retained figure measured from it read 2.2 MiB for

@@ -286,7 +286,7 @@ export interface WorkerIncident {
     liveBytes: number
     duringTest?: string
     sites: NearLimitSite[]
-    /** How long the worker's profile read took (V8 runs a full GC first): the one cost of this read. */
+    /** How long the worker's profile read took (before Node 26, V8 runs a full GC first): the one cost of this read. */
     profileMs?: number
   }
 }

@@ -7,7 +7,7 @@ import type { ResolvedHeapmarkOptions } from '../config/options.js'
 import type { FileRetention } from '../retention/retention.js'
 import { buildTestResult, type TestRecord } from '../worker/test-result.js'
 import type { TestIdentity } from '../worker/worker-session.js'
-import { HEAPMARK_VERSION } from '../../version.js'
+import { heapmarkVersion } from '../../version.js'
 import { buildReport } from '../report/build.js'
 import { findWorkerIncidents } from '../oom/crashes.js'
 import { githubAnnotations, type TestLocation } from '../report/github-annotations.js'
@@ -108,7 +108,7 @@ export class ReportCollector {
     if (history) this.applyHistory(historyFile, warn)
     const report = buildReport(
       this.results,
-      { heapmarkVersion: HEAPMARK_VERSION, runner: this.runner(), node: process.version, samplingInterval: this.options.samplingInterval },
+      { heapmarkVersion: heapmarkVersion(), runner: this.runner(), node: process.version, samplingInterval: this.options.samplingInterval },
       [...this.workers].map(([worker, points]) => ({ worker, points })),
       findWorkerIncidents(this.journals.read(), (id) => this.byId.has(id)),
     )

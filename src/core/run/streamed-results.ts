@@ -20,7 +20,7 @@ export type StreamedBatch =
   /** Each test once it is over, its final state known. */
   | { test: TestIdentity & { state: TestState }; record: TestRecord }
   /**
-   * Once its tests are over: attribution by test id (reading it forces a GC, so not per test) and
+   * Once its tests are over: attribution by test id (reading it costs a forced GC before Node 26, so not per test) and
    * what the tests left alive. `file`: the (first) test file of that worker.
    */
   | { file: string; attributions: Record<string, AttributionOutcome>; retention: FileRetention }

@@ -8,7 +8,7 @@ import { isAncestor, type ActiveTest } from '../measure/test-measurement.js'
 import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
 import { HeapmarkError } from '../../errors.js'
-import { HEAPMARK_VERSION } from '../../version.js'
+import { heapmarkVersion } from '../../version.js'
 import { historyPathFor, readHistoryCached, type History } from '../history/history.js'
 import { checkIncrease, increaseFailure, parseTolerance, type IncreaseMode, type IncreaseTolerance } from '../history/increase.js'
 import type { ResolvedHeapmarkOptions } from '../config/options.js'
@@ -227,7 +227,7 @@ export class WorkerSession {
   /**
    * The memory verdicts on a test whose body passed (its limit, then --fail-on-increase): throws
    * the error the runner must report as the test's failure. Only failing tests pay for reading the
-   * profile (a forced GC) here, because the message shows the stacks.
+   * profile (a forced GC before Node 26) here, because the message shows the stacks.
    */
   async checkTest(identity: TestIdentity, active: ActiveTest, record: TestRecord): Promise<void> {
     const fileLimit = this.fileLimits.get(active)
@@ -306,7 +306,7 @@ export class WorkerSession {
 
   private writeCaptures(binPath: string, tests: Iterable<{ identity: TestIdentity; record: TestRecord }>, attributions: Record<string, Attribution>): void {
     const { runner, samplingInterval, rootDir, binPrefix } = this.settings
-    const context = { heapmarkVersion: HEAPMARK_VERSION, runner, samplingInterval, rootDir }
+    const context = { heapmarkVersion: heapmarkVersion(), runner, samplingInterval, rootDir }
     for (const { identity, record } of tests) {
       const builder = this.measurer.takeCapture(identity.id)
       if (!builder) continue
