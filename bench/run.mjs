@@ -23,6 +23,7 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import v8 from 'node:v8'
 import { gcColumns, gcCounting, hasTime, installHeapmarkCopy, loadAverage, median, ratio, scrubbedEnv, sec, table, TIME, timedNode } from './lib.mjs'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -184,6 +185,11 @@ function overheadSection() {
       rounds: extraRounds,
     },
   ].filter((v) => withIntervals || !v.key.startsWith('on') || v.key === 'on')
+  // Where Node has its own door to V8's sampler (v8.startHeapProfile, Node 26), the inspector's
+  // beside it: the same run with a forced full GC on every profile read.
+  if (typeof v8.startHeapProfile === 'function') {
+    variants.push({ key: 'inspector', label: 'on (inspector door)', env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_SAMPLER: 'inspector' }, rounds })
+  }
   // Sanity: count tests in the suite once.
   const probe = runVitest(suiteArgs, {})
   const m = /Tests\s+(\d+) passed/.exec(probe.stdout)
@@ -198,7 +204,9 @@ function overheadSection() {
   out(`   goal: cpu at most 1.05x at the default interval — cpu ${hasTime ? x(def.cpuRatio) : 'n/a'}, wall ${x(def.wallRatio)}`)
   out()
   summary.push(costLine(`201-test suite (overhead)`, rows, loadBefore))
-  for (const s of rows.slice(2)) summary.push(`overhead at interval ${s.v.label.replace(/\D/g, '')}: wall ${x(s.wallRatio)}${hasTime ? `, cpu ${x(s.cpuRatio)}` : ''}`)
+  const inspectorRow = rows.find((row) => row.v.key === 'inspector')
+  if (inspectorRow) summary.push(costLine(`201-test suite, sampler through the inspector (vs Node's own door: ${x(def.cpuRatio)})`, [rows[0], inspectorRow], loadBefore))
+  for (const s of rows.slice(2).filter((row) => row.v.key !== 'inspector')) summary.push(`overhead at interval ${s.v.label.replace(/\D/g, '')}: wall ${x(s.wallRatio)}${hasTime ? `, cpu ${x(s.cpuRatio)}` : ''}`)
 }
 
 // ---- 1b/1c. generated suite shapes -----------------------------------------------
