@@ -9,6 +9,8 @@
  * array to 12 MiB is +4 MiB, far past it. The default mode's lower bounds read 8.05 MiB and
  * 0.04-0.05 MiB for the same tests, 3.5 MiB or more away from the 4 MB limit on either side.
  */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { config, matrix, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
 import { MiB, readReport } from '../helpers/report.js'
@@ -155,7 +157,19 @@ describe(`live verdicts through heapmark run, node:test and Jest (${matrix.name}
       expect(verdicts(run)).toEqual({ 'churn keeping little': 'passed, limit ok, increase ok', 'churn holding': 'passed, limit ok, increase ok' })
       expect(readReport(run).test('churn holding')).toMatchObject({ livePeakKind: 'estimate', limit: { measure: 'live', origin: 'default' }, increase: { measure: 'live' } })
     }
-    const grown = await first.rerun(args(), { command: 'heapmark', env: { HOLD_MIB: '12' } })
+    // Node 24 now and then lets a test process's new space grow past --max-semi-space-size=1 (1 run
+    // in 4-8 of this one in full-suite runs; docs/measuring.md): the run says so, and judges no live
+    // figure. Such a run is checked for exactly that, and repeated (at most twice) from the history
+    // it started from, which it changed.
+    const history = join(first.dir, HISTORY)
+    const historyBefore = readFileSync(history, 'utf8')
+    let grown = await first.rerun(args(), { command: 'heapmark', env: { HOLD_MIB: '12' } })
+    for (let attempt = 1; attempt <= 2 && grown.output.includes('young generation is not limited'); attempt++) {
+      expect(grown.exitCode, grown.output).toBe(0)
+      expect(readReport(grown).test('churn holding')).toMatchObject({ livePeakKind: 'lower-bound', increase: { measure: 'live', notJudged: 'live-not-precise', exceeded: false } })
+      writeFileSync(history, historyBefore)
+      grown = await first.rerun(args(), { command: 'heapmark', env: { HOLD_MIB: '12' } })
+    }
     expect(grown.exitCode, grown.output).not.toBe(0)
     expect(verdicts(grown), JSON.stringify(readReport(grown).test('churn holding')) + grown.output).toEqual({ 'churn keeping little': 'passed, limit ok, increase ok', 'churn holding': 'failed, limit ok, increase EXCEEDED' })
   }, 400_000)

@@ -16,6 +16,15 @@ import { MiB, readReport } from '../helpers/report.js'
 const HEAP = { NODE_OPTIONS: '--max-old-space-size=192' }
 
 /**
+ * The near-limit read races the worker's death: the watcher polls every 10 ms, and near the limit
+ * V8 runs back-to-back full GCs. On a loaded machine the window was missed now and then (Node 24:
+ * once in the vmThreads pool, once in node:test without isolation, in full-suite runs), and the
+ * report then rightly has no "What filled the heap" section. One retry for that race; a shape
+ * that never reads the sites fails both attempts.
+ */
+const NEAR_LIMIT_RACE = { retry: 1 }
+
+/**
  * The dying test waits (at most 20 s) for the other file's test to be over, so "the other file's
  * results" do not depend on which worker the runner starts first; with one worker at a time
  * (Jest in band, node:test on 2 cores) the other file runs first anyway (its name sorts first, its
@@ -94,7 +103,7 @@ function expectCulpritNamed(run: FixtureRun, blockLine: number, prefix = ''): vo
 
 describe(`the OOM culprit in every pool (${matrix.name})`, () => {
   for (const pool of ['forks', 'vmForks', 'threads', 'vmThreads']) {
-    test(`Vitest ${pool}: heapmark run names the dying test and the retainers, and reports the other file`, async () => {
+    test(`Vitest ${pool}: heapmark run names the dying test and the retainers, and reports the other file`, NEAR_LIMIT_RACE, async () => {
       const run = await runFixture(vitestFiles(pool), ['run', '--json', 'report.json', '--', 'vitest', 'run', '--reporter=default'], { command: 'heapmark', env: HEAP })
       expectCulpritNamed(run, blockLine(suite(VITEST)))
       if (pool.endsWith('hreads')) {
@@ -167,7 +176,7 @@ describe(`the OOM culprit in Jest and node:test (${matrix.name})`, () => {
   }
 
   for (const inBand of [false, true]) {
-    test(`Jest ${inBand ? '--runInBand' : 'workers'}: heapmark run names the dying test and the retainers, and reports the other file`, async () => {
+    test(`Jest ${inBand ? '--runInBand' : 'workers'}: heapmark run names the dying test and the retainers, and reports the other file`, NEAR_LIMIT_RACE, async () => {
       const run = await runJestFixture(jestFiles, ['run', '--', 'jest', inBand ? '--runInBand' : '--maxWorkers=2'], { command: 'heapmark', env: HEAP })
       expectCulpritNamed(run, blockLine(suite(JEST)))
       expect(run.output.includes("this report comes from its workers' journals")).toBe(inBand)
@@ -178,13 +187,13 @@ describe(`the OOM culprit in Jest and node:test (${matrix.name})`, () => {
   const plain = (source: string) => source.replace('(mib: number)', '(mib)')
   const nodeFiles = { 'suite.test.js': plain(suite(NODE)), 'a-other.test.js': plain(otherFile(NODE)) }
 
-  test('node:test processes: heapmark run names the dying test and the retainers, and reports the other file', async () => {
+  test('node:test processes: heapmark run names the dying test and the retainers, and reports the other file', NEAR_LIMIT_RACE, async () => {
     const run = await runFixture(nodeFiles, ['run', '--json', 'report.json', '--', 'node', '--test', 'a-other.test.js', 'suite.test.js'], { command: 'heapmark', env: HEAP })
     expectCulpritNamed(run, blockLine(suite(NODE)))
   })
 
   // --test-isolation=none (Node 22.8+) runs every file in node's own process, which then dies.
-  test.skipIf(Number(matrix.nodeVersion.slice(1).split('.')[0]) < 23)('node:test --test-isolation=none: node itself dies, heapmark run still reports', async () => {
+  test.skipIf(Number(matrix.nodeVersion.slice(1).split('.')[0]) < 23)('node:test --test-isolation=none: node itself dies, heapmark run still reports', NEAR_LIMIT_RACE, async () => {
     const run = await runFixture(nodeFiles, ['run', '--json', 'report.json', '--', 'node', '--test', '--test-isolation=none', 'a-other.test.js', 'suite.test.js'], { command: 'heapmark', env: HEAP })
     expectCulpritNamed(run, blockLine(suite(NODE)))
   })
