@@ -46,9 +46,10 @@ export interface CollectedSamples {
  * Why boundaries: reading a profile through the inspector forces a full GC inside V8
  * (kSamplingForceGC), ~3.5 ms even on a tiny heap, and any read serialises the whole profile, so
  * it cannot run after every test. Instead one sampling session spans many tests and each test
- * start/end is marked by allocations that the sampler is all but certain to see: 16 x the sampling interval in a function of known name is
- * missed with probability e^-16 (memoryless sampling). Four marker functions take turns so two
- * consecutive boundaries are always told apart, even when nothing was sampled between them.
+ * start/end is marked by allocations that the sampler is all but certain to see: 16 x the sampling
+ * interval in a function of known name is missed with probability e^-16 (memoryless sampling).
+ * Four marker functions take turns so two consecutive boundaries are always told apart, even when
+ * nothing was sampled between them.
  * Measured on Node 20: ~60 µs per test at a 16 KiB interval, and 4000 of 4000 boundaries found.
  */
 const MARKER_OBJECT_ELEMENTS = 8192 // 64 KiB: the largest round size that stays out of large-object space
