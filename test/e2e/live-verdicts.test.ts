@@ -140,11 +140,11 @@ describe(`the default limit on live peaks, Vitest (${matrix.name})`, () => {
 describe(`live verdicts through heapmark run, node:test and Jest (${matrix.name})`, () => {
   const nodeChurn = `const { test } = require('node:test')\n${CHURN_BODY}`
 
-  // The limit leaves room above the 12 MiB run: on Node 24, in two of four full-suite runs, that
-  // run's live figure was judged over a 16 MB limit (12.0-12.6 MiB in 20 runs alone, two or three
-  // at a time; cause not found, see docs/measuring.md). The failure message carries the test's
-  // figures for the next look. The limit's live measure is judged against used peaks in the
-  // Vitest test above; this one is about verdicts repeating and growth failing.
+  // The limit leaves room above the 12 MiB run: on Node 24 that run's precise mode falls back now
+  // and then, and its lower bound once read 18.5 MiB (floating garbage, now left out of the bound;
+  // docs/measuring.md). The failure message carries the test's figures. The limit's live measure is
+  // judged against used peaks in the Vitest test above; this one is about verdicts repeating and
+  // growth failing.
   test('node:test: --increase-measure live and --limit "24 MB live" give the same verdicts in repeated runs, and growth fails', async () => {
     const args = (extra: string[] = []) => ['run', '--fail-on-increase', '--increase-measure', 'live', '--limit', '24 MB live', '--json', 'report.json', ...extra, '--', 'node', '--test', 'churn.test.cjs']
     const first = await runFixture({ 'churn.test.cjs': nodeChurn }, args(), { command: 'heapmark', timeoutMs: 120_000 })
