@@ -17,12 +17,13 @@ const HEAP = { NODE_OPTIONS: '--max-old-space-size=192' }
 
 /**
  * The near-limit read races the worker's death: the watcher polls every 10 ms, and near the limit
- * V8 runs back-to-back full GCs. On a loaded machine the window was missed now and then (Node 24:
- * once in the vmThreads pool, once in node:test without isolation, in full-suite runs), and the
- * report then rightly has no "What filled the heap" section. One retry for that race; a shape
- * that never reads the sites fails both attempts.
+ * V8 runs back-to-back full GCs. On a loaded machine the window is missed now and then, and the
+ * report then rightly has no "What filled the heap" section: in full-suite runs about one attempt
+ * in fourteen of these tests (Node 24 vmThreads and node:test without isolation, Node 20 threads
+ * and Jest in band, each once). Two retries for that race; a shape that never reads the sites
+ * fails all three attempts.
  */
-const NEAR_LIMIT_RACE = { retry: 1 }
+const NEAR_LIMIT_RACE = { retry: 2 }
 
 /**
  * The dying test waits (at most 20 s) for the other file's test to be over, so "the other file's
