@@ -12,11 +12,16 @@ export function currentLevel(): Level {
   return { heap: stats.used_heap_size, external: stats.external_memory ?? process.memoryUsage().external }
 }
 
+/** The heap spaces of V8's young generation: new space and new large-object space. */
+export function isYoungSpace(name: string): boolean {
+  return name === 'new_space' || name === 'new_large_object_space'
+}
+
 /** Young-generation memory in use: it only shrinks in a GC, which is what callers look for. */
 export function youngBytes(): number {
   let total = 0
   for (const space of v8.getHeapSpaceStatistics()) {
-    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') total += space.space_used_size
+    if (isYoungSpace(space.space_name)) total += space.space_used_size
   }
   return total
 }

@@ -1,4 +1,5 @@
 import v8 from 'node:v8'
+import { isYoungSpace } from './heap-level.js'
 
 /**
  * The live peak: the most memory a test kept reachable at one time, beside the used peak (which
@@ -72,10 +73,6 @@ export const PRECISE_NEW_SPACE_BYTES = 1.5 * 1024 * 1024
 const FULL_GC = new Set(['MarkSweepCompact'])
 /** Names V8 versions give their young-generation collections. */
 const YOUNG_GC = new Set(['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact'])
-
-function isYoungSpace(name: string): boolean {
-  return name === 'new_space' || name === 'new_large_object_space'
-}
 
 function youngOf(spaces: GcSnapshot['heapSpaceStatistics']): { used: number; newSpace: number } {
   let used = 0
