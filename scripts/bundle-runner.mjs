@@ -9,14 +9,20 @@ import { rolldown } from 'rolldown'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 
+//
+// What a worker runs is a CommonJS bundle (`format: 'cjs'`, written next to its entry as .cjs),
+// loaded through core/load/cached-bundle.ts with a V8 code cache; the ES module the runner or Node
+// loads (runner.js, register.js) is only the small loader around it.
 const bundles = [
   { entry: '../dist/vitest/runner.js' },
-  { entry: '../dist/node/register.js', chunkPrefix: 'register-', sideEffectFreeExternals: true },
+  { entry: '../dist/vitest/runner-worker.js', format: 'cjs' },
+  { entry: '../dist/node/register.js', sideEffectFreeExternals: true },
+  { entry: '../dist/node/register-worker.js', format: 'cjs', sideEffectFreeExternals: true },
   // The process that runs `node --test` loads heapmark's node:test reporter: ~30 ES modules cost it
   // ~27 ms, one bundle a fraction of that (docs/measuring.md, "node:test").
   { entry: '../dist/node/reporter.js', chunkPrefix: 'reporter-', sideEffectFreeExternals: true },
 ]
-for (const { entry: relative, chunkPrefix, sideEffectFreeExternals } of bundles) {
+for (const { entry: relative, chunkPrefix, sideEffectFreeExternals, format = 'esm' } of bundles) {
   const entry = fileURLToPath(new URL(relative, import.meta.url))
   const bundle = await rolldown({
     input: entry,
@@ -32,7 +38,8 @@ for (const { entry: relative, chunkPrefix, sideEffectFreeExternals } of bundles)
   })
   const output = chunkPrefix
     ? { dir: path.dirname(entry), entryFileNames: path.basename(entry), chunkFileNames: `${chunkPrefix}[name].js` }
-    : { file: entry }
-  await bundle.write({ ...output, format: 'esm', sourcemap: true })
+    : { file: format === 'cjs' ? entry.replace(/\.js$/, '.cjs') : entry }
+  // No comments in what workers compile: they are half of the source V8 reads (the source map keeps them).
+  await bundle.write({ ...output, format, sourcemap: true, ...(format === 'cjs' ? { comments: false } : {}) })
   await bundle.close()
 }
