@@ -2,10 +2,10 @@
  * Loads one of heapmark's CommonJS bundles with a V8 code cache.
  *
  * Every test worker (every test file's process under node:test) compiles heapmark's worker code
- * afresh: parsing its ~130 KB bundle, then compiling each function the first time it runs. On the
- * 201-test bench suite that was ~11 ms per worker, a sixth of heapmark's whole cost there
- * (docs/measuring.md, "Code cache"). A code cache made once a worker's first file is done holds the
- * bytecode of every function that ran by then, so later workers skip both steps.
+ * afresh: parsing its ~100 KB bundle, then compiling each function the first time it runs. A code
+ * cache made once a worker's first file is done holds the bytecode of every function that ran by
+ * then, so later workers skip both: ~3.5 ms per worker, 3-6 points of the cost ratio on suites of
+ * many small files (docs/measuring.md, "A code cache for heapmark's worker code").
  *
  * The cache lives in the project's `node_modules/.cache/heapmark`, where Babel, ESLint and others
  * keep theirs: it is as trusted as the packages beside it (bytecode is code), and never in a
