@@ -1,18 +1,17 @@
 // Bundles the heapmark code every test process loads: heapmark's Vitest runner (every test worker)
-// and its node:test register module (every test file's process; what it needs only when heapmark
-// is on goes into a chunk loaded on demand). Measured: loading heapmark's ~25 worker-side modules
-// cost ~50 ms per worker, 1.12x on a 201-test suite with heapmark doing nothing else; one file
-// loads in a fraction of that (docs/measuring.md).
+// and its node:test register module (every test file's process). Measured: loading heapmark's ~25
+// worker-side modules cost ~50 ms per worker, 1.12x on a 201-test suite with heapmark doing nothing
+// else; one file loads in a fraction of that (docs/measuring.md).
+// What a worker runs is a CommonJS bundle (`format: 'cjs'`, written next to its entry as .cjs),
+// loaded through core/load/cached-bundle.ts with a V8 code cache; the ES modules the runner and
+// Node load (runner.js, register.js) are only small loaders around them. register.js loads its
+// bundle only when a HEAPMARK* variable is set.
 // Vitest, Node's built-ins and heapmark's runtime dependencies stay external: they are shared with
 // the rest of the process, and the dependencies load lazily, only when needed.
 import { rolldown } from 'rolldown'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 
-//
-// What a worker runs is a CommonJS bundle (`format: 'cjs'`, written next to its entry as .cjs),
-// loaded through core/load/cached-bundle.ts with a V8 code cache; the ES module the runner or Node
-// loads (runner.js, register.js) is only the small loader around it.
 const bundles = [
   { entry: '../dist/vitest/runner.js' },
   { entry: '../dist/vitest/runner-worker.js', format: 'cjs' },
