@@ -184,6 +184,9 @@ function overheadSection() {
       env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_SAMPLING_INTERVAL: '65536' },
       rounds: extraRounds,
     },
+    // heapmark's worker code compiled afresh in every worker, as before its code cache: the
+    // cache's own gain, measured in the same rounds (core/load/cached-bundle.ts).
+    { key: 'nocache', label: 'on (no code cache)', env: { HEAPMARK: '1', HEAPMARK_HIDE_SUMMARY: '1', HEAPMARK_CODE_CACHE: '0' }, rounds },
   ].filter((v) => withIntervals || !v.key.startsWith('on') || v.key === 'on')
   // Where Node has its own door to V8's sampler (v8.startHeapProfile, Node 26), the inspector's
   // beside it: the same run with a forced full GC on every profile read.
@@ -206,7 +209,9 @@ function overheadSection() {
   summary.push(costLine(`201-test suite (overhead)`, rows, loadBefore))
   const inspectorRow = rows.find((row) => row.v.key === 'inspector')
   if (inspectorRow) summary.push(costLine(`201-test suite, sampler through the inspector (vs Node's own door: ${x(def.cpuRatio)})`, [rows[0], inspectorRow], loadBefore))
-  for (const s of rows.slice(2).filter((row) => row.v.key !== 'inspector')) summary.push(`overhead at interval ${s.v.label.replace(/\D/g, '')}: wall ${x(s.wallRatio)}${hasTime ? `, cpu ${x(s.cpuRatio)}` : ''}`)
+  const noCacheRow = rows.find((row) => row.v.key === 'nocache')
+  if (noCacheRow) summary.push(costLine(`201-test suite, no code cache (with it: ${x(def.cpuRatio)})`, [rows[0], noCacheRow], loadBefore))
+  for (const s of rows.slice(2).filter((row) => row.v.key !== 'inspector' && row.v.key !== 'nocache')) summary.push(`overhead at interval ${s.v.label.replace(/\D/g, '')}: wall ${x(s.wallRatio)}${hasTime ? `, cpu ${x(s.cpuRatio)}` : ''}`)
 }
 
 // ---- 1b/1c. generated suite shapes -----------------------------------------------

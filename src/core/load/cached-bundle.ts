@@ -4,8 +4,8 @@
  * Every test worker (every test file's process under node:test) compiles heapmark's worker code
  * afresh: parsing its ~100 KB bundle, then compiling each function the first time it runs. A code
  * cache made once a worker's first file is done holds the bytecode of every function that ran by
- * then, so later workers skip both: ~3.5 ms per worker, 3-6 points of the cost ratio on suites of
- * many small files (docs/measuring.md, "A code cache for heapmark's worker code").
+ * then, so later workers skip both: ~3.5 ms per worker, about 2 points of the cost ratio on a suite
+ * of 10 small files (docs/measuring.md, "A code cache for heapmark's worker code").
  *
  * The cache lives in the project's `node_modules/.cache/heapmark`, where Babel, ESLint and others
  * keep theirs: it is as trusted as the packages beside it (bytecode is code), and never in a
