@@ -15,7 +15,7 @@
  * `HEAPMARK_CODE_CACHE=0` switches it off.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import Module, { createRequire } from 'node:module'
+import Module, { createRequire, isBuiltin } from 'node:module'
 import path from 'node:path'
 import vm from 'node:vm'
 
@@ -72,7 +72,7 @@ export function loadBundle<T>(file: string, options: BundleLoadOptions): LoadedB
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) })
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void
   const module = { exports: {} as T }
-  wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file))
+  wrapper.call(module.exports, module.exports, bundleRequire(file), module, file, path.dirname(file))
   const cache: CodeCacheState = !cacheFile ? 'off' : !cachedData ? 'missing' : script.cachedDataRejected === true ? 'rejected' : 'used'
   let pending = cache === 'missing' || cache === 'rejected'
   return {
@@ -84,6 +84,17 @@ export function loadBundle<T>(file: string, options: BundleLoadOptions): LoadedB
       writeEntry(cacheFile, script.createCachedData())
     },
   }
+}
+
+/**
+ * The bundle's `require`: Node's built-ins (all it loads when it starts) straight from
+ * `process.getBuiltinModule`, a real require (~0.5 ms to make in a fresh process) only for a
+ * package, at first use. The bundles call nothing else on it (no `require.resolve`).
+ */
+function bundleRequire(file: string): NodeJS.Require {
+  let packages: NodeJS.Require | undefined
+  const load = (id: string): unknown => (isBuiltin(id) ? process.getBuiltinModule(id) : (packages ??= createRequire(file))(id))
+  return load as NodeJS.Require
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createColors } from 'picocolors'
+import { plainColors } from './colors.js'
 import { formatSize } from '../config/size.js'
 import { limitedPeak } from '../worker/test-result.js'
 import type { Colors } from './site-text.js'
@@ -10,8 +10,6 @@ import type { LivePeakKind } from '../measure/live-peak.js'
  * them (the text report, Vitest's UI and HTML reporter, GitHub annotations, capture reporters), so
  * they never say the same thing two ways. Colors are optional: plain text by default.
  */
-
-const PLAIN = createColors(false)
 
 export const LIVE_PEAK_UNKNOWN = 'not known (no GC ran during the test)'
 
@@ -49,7 +47,7 @@ export function limitSpecWords(limit: Pick<LimitFacts, 'spec' | 'bytes' | 'from'
 export function limitVerdictWords(
   test: Parameters<typeof limitedPeak>[0],
   limit: LimitFacts,
-  c: Colors = PLAIN,
+  c: Colors = plainColors(),
   others = 'other tests',
 ): string {
   if (limit.notJudged) return `${c.yellow('not judged')} ${c.dim(`(ran concurrently with ${others}, whose memory counts in its peak)`)}`
@@ -78,7 +76,7 @@ const NOT_JUDGED_INCREASE: Record<NonNullable<IncreaseResult['notJudged']>, stri
 }
 
 /** "+2.0 MiB since the last passing run (8.0 MiB): ok, +1.0 MiB allowed", or why it was not judged. */
-export function increaseVerdictWords(test: { peakBytes: number; livePeakBytes?: number }, increase: IncreaseFacts, c: Colors = PLAIN): string {
+export function increaseVerdictWords(test: { peakBytes: number; livePeakBytes?: number }, increase: IncreaseFacts, c: Colors = plainColors()): string {
   if (increase.notJudged) return `${c.yellow('not judged')} ${c.dim(`(${NOT_JUDGED_INCREASE[increase.notJudged]})`)}`
   const growth = increaseFigure(test, increase) - increase.previousPeakBytes
   const change = `${growth >= 0 ? '+' : '-'}${formatSize(Math.abs(growth))} since the last passing run (${formatSize(increase.previousPeakBytes)})`

@@ -1,4 +1,4 @@
-import { createColors } from 'picocolors'
+import { createColors, plainColors } from './colors.js'
 import { increaseLabel, increaseVerdictWords, limitSpecWords, limitVerdictWords, livePeakKindNote, livePeakWords } from './memory-wording.js'
 import { formatCount, plural } from './numbers.js'
 import type { DomLeakResult, LeakCheckResult } from './model.js'
@@ -202,7 +202,7 @@ function renderLeaks(leaks: LeakCheckResult, c: Colors): string[] {
 }
 
 /** The live peak beside the used one, worded for what is known about it (see live-peak.ts). */
-export function renderLivePeak(test: TestMemoryResult, c: Colors = createColors(false)): string {
+export function renderLivePeak(test: TestMemoryResult, c: Colors = plainColors()): string {
   if (test.livePeakBytes === undefined || test.livePeakKind === undefined) return ''
   // Most small tests see no GC: a line saying nothing is known would repeat under nearly every
   // test. The JSON keeps the kind; the docs say the used peak is then the only bound.

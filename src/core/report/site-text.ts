@@ -1,4 +1,4 @@
-import { createColors } from 'picocolors'
+import { plainColors, type Colors } from './colors.js'
 import { printablePath } from './printable-path.js'
 import { formatSize } from '../config/size.js'
 import type { AllocationSite, SourceFrame } from './model.js'
@@ -11,7 +11,7 @@ import { plural } from './numbers.js'
  * which import the verdicts: a cycle).
  */
 
-export type Colors = ReturnType<typeof createColors>
+export type { Colors }
 
 export const INDENT = '    '
 const SITES_PER_TEST = 5
@@ -35,7 +35,7 @@ export function significantSites(sites: readonly AllocationSite[], baseBytes: nu
  * the sites that explain a meaningful share of `baseBytes`.
  */
 export function formatSites(sites: readonly AllocationSite[], stacks: number, baseBytes = 0): string {
-  return renderSites(sites, stacks, createColors(false), baseBytes).join('\n')
+  return renderSites(sites, stacks, plainColors(), baseBytes).join('\n')
 }
 
 export function renderSites(sites: readonly AllocationSite[], stacks: number, c: Colors, baseBytes = 0): string[] {
