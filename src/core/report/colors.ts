@@ -4,7 +4,6 @@
  * file's process paid ~2.7 ms for that, a tenth of heapmark's cost per such process
  * (docs/measuring.md). Test workers colour nothing until a limit fails, so most never load it.
  */
-import { createRequire } from 'node:module'
 import type Picocolors from 'picocolors'
 
 export type Colors = ReturnType<typeof Picocolors.createColors>
@@ -12,7 +11,9 @@ export type Colors = ReturnType<typeof Picocolors.createColors>
 let picocolors: typeof Picocolors | undefined
 
 export function createColors(enabled: boolean): Colors {
-  picocolors ??= createRequire(import.meta.url)('picocolors') as typeof Picocolors
+  // Node's module API fetched here, not imported: browser-mode pages import the limit code that
+  // imports this module, and only Node processes ever colour anything.
+  picocolors ??= process.getBuiltinModule('node:module').createRequire(import.meta.url)('picocolors') as typeof Picocolors
   return picocolors.createColors(enabled)
 }
 
