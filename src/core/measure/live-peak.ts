@@ -85,6 +85,11 @@ function youngOf(spaces: GcSnapshot['heapSpaceStatistics']): { used: number; new
   return { used, newSpace }
 }
 
+/** The old generation in a GC snapshot: the heap less the young generation. */
+function oldGeneration(snapshot: GcSnapshot): number {
+  return snapshot.heapStatistics.usedHeapSize - youngOf(snapshot.heapSpaceStatistics).used
+}
+
 /** The live level now, for the baseline and the end of a test (~10 µs: heap space statistics). */
 export function readLiveLevel(heap: number, external: number): LiveLevel {
   let young = 0
@@ -117,16 +122,15 @@ function lowerBound(input: LivePeakInput): { bytes: number; collected: boolean }
   let bytes = 0
   let collected = false
   for (const gc of input.statistics) {
+    const full = FULL_GC.has(gc.gcType)
+    if (!full && !YOUNG_GC.has(gc.gcType)) continue
+    collected = true
     const after = gc.afterGC.heapStatistics
-    if (FULL_GC.has(gc.gcType)) {
-      collected = true
-      const oldBefore = gc.beforeGC.heapStatistics.usedHeapSize - youngOf(gc.beforeGC.heapSpaceStatistics).used
-      const oldAfter = after.usedHeapSize - youngOf(gc.afterGC.heapSpaceStatistics).used
-      const floating = Math.max(0, oldAfter - oldBefore)
+    const oldBefore = oldGeneration(gc.beforeGC)
+    if (full) {
+      const floating = Math.max(0, oldGeneration(gc.afterGC) - oldBefore)
       bytes = Math.max(bytes, after.usedHeapSize - floating + knownGarbage - base.heap + Math.max(0, after.externalMemory - base.external))
-    } else if (YOUNG_GC.has(gc.gcType)) {
-      collected = true
-      const oldBefore = gc.beforeGC.heapStatistics.usedHeapSize - youngOf(gc.beforeGC.heapSpaceStatistics).used
+    } else {
       const survivors = after.usedHeapSize - oldBefore
       bytes = Math.max(bytes, survivors - (base.young - knownGarbage))
     }
