@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { config, matrix, runFixture } from '../helpers/run-fixture.js'
-import { MiB, readReport } from '../helpers/report.js'
+import { MiB, mibPattern, promiseSlackMiB, readReport } from '../helpers/report.js'
 
 const testFile = (index: number, mib: number) => `import { expect, test } from 'vitest'
 import { limitMemory } from 'heapmark'
@@ -20,6 +20,25 @@ const files: Record<string, string> = { 'vitest.config.ts': config('', "{ includ
 for (let index = 1; index <= 6; index++) files[`tests/file${index}.test.ts`] = testFile(index, index * 2)
 
 const names = (file: string, run: { readJson(rel: string): any }) => (run.readJson(file).tests as Array<{ name: string }>).map((t) => t.name).sort()
+
+/** One "GREW" row of `heapmark compare`'s text: "11.8 MiB ->   18.1 MiB  +6.3 MiB (+54%)  GREW  name". */
+function compareRow(line: string) {
+  const match = /^\s*([\d.]+) MiB -> +([\d.]+) MiB +\+([\d.]+) MiB \(\+(\d+)%\) +GREW +(.+?)\s*$/.exec(line)
+  if (!match) throw new Error(`not a growth row of heapmark compare: ${JSON.stringify(line)}`)
+  const [before, after, change, percent] = match.slice(1, 5).map(Number) as [number, number, number, number]
+  return { before, after, change, percent, name: match[5]! }
+}
+
+/**
+ * Each printed reading within the accuracy promise of what the test allocated; the change and its
+ * share as the two readings give them, give or take the one-decimal rounding of what is printed.
+ */
+function expectGrowth(row: ReturnType<typeof compareRow>, beforeMiB: number, afterMiB: number) {
+  expect(Math.abs(row.before - beforeMiB), JSON.stringify(row)).toBeLessThanOrEqual(promiseSlackMiB(beforeMiB))
+  expect(Math.abs(row.after - afterMiB), JSON.stringify(row)).toBeLessThanOrEqual(promiseSlackMiB(afterMiB))
+  expect(Math.abs(row.change - (row.after - row.before)), JSON.stringify(row)).toBeLessThanOrEqual(0.1 + 1e-9)
+  expect(Math.abs(row.percent - (100 * row.change) / row.before), JSON.stringify(row)).toBeLessThanOrEqual(2)
+}
 
 describe(`CI: shards, summaries, compare (${matrix.name})`, () => {
   test('three blob shards merged with --merge-reports give one report over the same tests as a single run', async () => {
@@ -70,14 +89,17 @@ describe(`CI: shards, summaries, compare (${matrix.name})`, () => {
 
     const summary = readFileSync(join(first.dir, 'summary.md'), 'utf8')
     const [firstSummary, secondSummary] = summary.split('### heapmark memory report').slice(1)
-    expect(firstSummary).toMatch(/13 tests measured · largest peak \*\*12\.\d MiB\*\*/)
-    expect(firstSummary).toMatch(/\| tests\/file6\.test\.ts > allocates 12 MiB \| 12\.\d MiB \| 12\.\d MiB \| build \(tests\/file6\.test\.ts:4\) \|/)
-    expect(firstSummary).toMatch(/#### Over their memory limit\n\n\| Test \| Limit \| Peak \|\n\|---\|--:\|--:\|\n\| tests\/file2\.test\.ts > over its limit \| 4 MB \| 12\.\d MiB \|/)
+    const twelve = mibPattern(12)
+    expect(firstSummary).toMatch(new RegExp(`13 tests measured · largest peak \\*\\*${twelve} MiB\\*\\*`))
+    expect(firstSummary).toMatch(new RegExp(`\\| tests/file6\\.test\\.ts > allocates 12 MiB \\| ${twelve} MiB \\| ${twelve} MiB \\| build \\(tests/file6\\.test\\.ts:4\\) \\|`))
+    expect(firstSummary).toMatch(new RegExp(`#### Over their memory limit\n\n\\| Test \\| Limit \\| Peak \\|\n\\|---\\|--:\\|--:\\|\n\\| tests/file2\\.test\\.ts > over its limit \\| 4 MB \\| ${twelve} MiB \\|`))
     expect(firstSummary).not.toContain('Biggest increases')
     // The second run doubled every allocation: its summary lists the growth over the history. The
     // growth is the difference of two readings, each within the accuracy promise: 12.1 and 24.1 MiB
     // showed "+11.9 MiB" once (unrounded 12.06 and 24.00), so 11.x passes as well as 12.x.
-    expect(secondSummary).toMatch(/#### Biggest increases since the last passing run[\s\S]*\| tests\/file6\.test\.ts > allocates 12 MiB \| 12\.\d MiB \| 24\.\d MiB \| \+1[12]\.\d MiB \|/)
+    expect(secondSummary).toMatch(
+      new RegExp(`#### Biggest increases since the last passing run[\\s\\S]*\\| tests/file6\\.test\\.ts > allocates 12 MiB \\| ${twelve} MiB \\| ${mibPattern(24)} MiB \\| \\+1[0-4]\\.\\d MiB \\|`),
+    )
   })
 
   test('heapmark compare: growth sorted first, exit 1 past the threshold, 0 within it, clear errors', async () => {
@@ -88,11 +110,15 @@ describe(`CI: shards, summaries, compare (${matrix.name})`, () => {
     const grew = await before.rerun(['compare', 'before.json', 'after.json'], { command: 'heapmark' })
     expect(grew.exitCode, grew.output).toBe(1)
     expect(grew.output).toContain('heapmark compare: 13 tests in both, 0 new, 0 gone (threshold 10%, at least 1.0 MiB)')
-    const rows = grew.output.split('\n').filter((line) => / -> /.test(line))
-    // Largest growth first: 12 MiB (test and over-limit test) became 18 MiB. Each reading may be off
-    // by the accuracy promise's few hundred KiB (6.2 -> 9.1 MiB is +48%), so the share is 45-55%.
-    expect(rows[0]).toMatch(/12\.\d MiB -> +18\.\d MiB +\+[56]\.\d MiB \(\+(4[5-9]|5[0-5])%\) +GREW +tests\/file(6\.test\.ts > allocates 12 MiB|2\.test\.ts > over its limit)/)
-    expect(grew.output).toMatch(/6\.\d MiB -> +9\.\d MiB +\+[23]\.\d MiB \(\+(4[5-9]|5[0-5])%\) +GREW +tests\/file3\.test\.ts > allocates 6 MiB/)
+    const lines = grew.output.split('\n').filter((line) => / -> /.test(line))
+    const rows = [compareRow(lines[0]!), compareRow(lines.find((line) => line.includes('allocates 6 MiB')) ?? '')]
+    // Largest growth first: 12 MiB (test and over-limit test) became 18 MiB. Each reading is held to
+    // the accuracy promise, and the change and its share to what the two printed readings give
+    // (11.8 -> 18.1 MiB printed +6.3 MiB, +54%, once on Node 24).
+    expect(['tests/file6.test.ts > allocates 12 MiB', 'tests/file2.test.ts > over its limit']).toContain(rows[0]!.name)
+    expectGrowth(rows[0]!, 12, 18)
+    expect(rows[1]!.name).toBe('tests/file3.test.ts > allocates 6 MiB')
+    expectGrowth(rows[1]!, 6, 9)
     // Tiny tests' changes stay under the 1 MiB floor whatever their share.
     expect(grew.output).not.toMatch(/KiB .*GREW/)
     expect(grew.output).toMatch(/\d+ test\(s\) grew past the threshold\./)

@@ -16,3 +16,25 @@ export function readReport(run: FixtureRun, file = 'report.json'): MemoryReport 
     },
   }
 }
+
+/**
+ * heapmark's accuracy promise for one peak reading (docs/measuring.md, "Accuracy"): a test that
+ * allocates N MiB reads N within max(5%, 1 MiB).
+ */
+export function promiseSlackMiB(expectedMiB: number): number {
+  return Math.max(0.05 * expectedMiB, 1)
+}
+
+/**
+ * A regular-expression fragment matching every one-decimal "x.y" a report may print for a reading
+ * of `expectedMiB` within the promise, so text assertions hold to the promise and no tighter:
+ * 12 gives 11.0 to 13.0.
+ */
+export function mibPattern(expectedMiB: number): string {
+  const slack = promiseSlackMiB(expectedMiB)
+  const values: string[] = []
+  for (let tenths = Math.ceil((expectedMiB - slack) * 10); tenths <= Math.floor((expectedMiB + slack) * 10); tenths++) {
+    values.push((tenths / 10).toFixed(1).replace('.', '\\.'))
+  }
+  return `(?:${values.join('|')})`
+}
