@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { config, matrix, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
-import { MiB, readReport } from '../helpers/report.js'
+import { MiB, mibPattern, readReport } from '../helpers/report.js'
 
 const HISTORY = 'node_modules/.cache/heapmark/history.json'
 
@@ -47,14 +47,14 @@ describe(`history and --fail-on-increase (${matrix.name})`, () => {
     expect(grown.exitCode, grown.output).toBe(1)
     expect(grown.output).toMatch(/Tests\s+1 failed \| 2 passed/)
     expect(grown.output).toMatch(
-      /MemoryIncreaseError: Peak memory grew from 8\.\d MiB in the last run where this test passed \(\d{4}-\d\d-\d\dT[^)]+\) to 16\.\d MiB \(\+\d+%\); --fail-on-increase allows \+1\.0 MiB \(tolerance 10%, never under 1\.0 MiB\)/,
+      new RegExp(`MemoryIncreaseError: Peak memory grew from ${mibPattern(8)} MiB in the last run where this test passed \\(\\d{4}-\\d\\d-\\d\\dT[^)]+\\) to ${mibPattern(16)} MiB \\(\\+\\d+%\\); --fail-on-increase allows \\+1\\.0 MiB \\(tolerance 10%, never under 1\\.0 MiB\\)`),
     )
     expect(grown.output).toMatch(/History: .*node_modules\/\.cache\/heapmark\/history\.json/)
     const report = readReport(grown)
     expect(report.totals.increaseFailures).toBe(1)
     expect(report.test('grows')).toMatchObject({ state: 'failed', increase: { exceeded: true } })
     expect(report.test('grows').previousPeakBytes).toBeLessThan(9 * MiB)
-    expect(grown.output).toMatch(/Peak increase: \+\d+\.\d MiB since the last passing run \(8\.\d MiB\): EXCEEDED the allowed \+1\.0 MiB/)
+    expect(grown.output).toMatch(new RegExp(`Peak increase: \\+\\d+\\.\\d MiB since the last passing run \\(${mibPattern(8)} MiB\\): EXCEEDED the allowed \\+1\\.0 MiB`))
     // The failed test did not move its baseline; the passing one was re-recorded by this run.
     const after = readHistory(grown)
     expect(after['grow.test.ts > grows']!.peakBytes).toBeLessThan(9 * MiB)
