@@ -33,7 +33,8 @@ export function promiseSlackMiB(expectedMiB: number): number {
 export function mibPattern(expectedMiB: number): string {
   const slack = promiseSlackMiB(expectedMiB)
   const values: string[] = []
-  for (let tenths = Math.ceil((expectedMiB - slack) * 10); tenths <= Math.floor((expectedMiB + slack) * 10); tenths++) {
+  // The epsilon keeps binary rounding (24 - 1.2 = 22.799999...) from dropping an end of the range.
+  for (let tenths = Math.ceil((expectedMiB - slack) * 10 - 1e-9); tenths <= Math.floor((expectedMiB + slack) * 10 + 1e-9); tenths++) {
     values.push((tenths / 10).toFixed(1).replace('.', '\\.'))
   }
   return `(?:${values.join('|')})`
