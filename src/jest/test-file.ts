@@ -69,7 +69,12 @@ export class JestTestFile {
       testPath: this.testPath,
       file: this.file,
       retention,
-      tests: measured.map(({ identity, record, state }) => ({ identity: { ...identity, state }, record, ...(attributions[identity.id] ? { attribution: attributions[identity.id] } : {}) })),
+      // Literals, not spreads: once per test (Node 20 builds spreads slowly; docs/measuring.md).
+      tests: measured.map(({ identity, record, state }) => {
+        const attribution = attributions[identity.id]
+        const test = { id: identity.id, name: identity.name, file: identity.file, state }
+        return attribution ? { identity: test, record, attribution } : { identity: test, record }
+      }),
     }
     this.tests.clear()
     sendResults(this.worker.dir, batch)

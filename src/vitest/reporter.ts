@@ -59,7 +59,7 @@ export class HeapmarkReporter implements Reporter {
       const name = testName(projectName, file, [test.fullName])
       // Known when includeTaskLocation is on (the plugin turns it on in GitHub Actions).
       const location = test.location
-      const identity = { id: test.id, name, file, state: toState(test.result().state), ...(location ? { location } : {}) }
+      const identity = { id: test.id, name, file, state: toState(test.result().state), location }
       const result = this.collector.add(identity, record, attributions[test.id])
       // Added in the main process only, before JUnit writes its file at the end of the run.
       if (this.junitProperties) {

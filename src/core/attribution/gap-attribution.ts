@@ -122,7 +122,10 @@ export class GapAttribution {
       const boundary = this.mark()
       const running = this.activeKeys()
       this.gapTests[boundary + 1] = running
-      if (running.length === 0) this.openEnd = { boundary, ...heapLevel() }
+      if (running.length === 0) {
+        const level = heapLevel()
+        this.openEnd = { boundary, heap: level.heap, young: level.young }
+      }
     }
   }
 

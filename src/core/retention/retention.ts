@@ -88,7 +88,8 @@ export class RetentionTracker {
    */
   observe(level: Level): { key: string; retention: TestRetention } | undefined {
     const last = this.window.at(-1)
-    this.timeline.push({ ...(last ? { after: last.key } : {}), bytes: level.bytes, exact: level.exact })
+    // Two literals, not a conditional spread: once per settle (see ActiveReading.stop()).
+    this.timeline.push(last ? { after: last.key, bytes: level.bytes, exact: level.exact } : { bytes: level.bytes, exact: level.exact })
     if (!level.exact) return undefined
     const windowStart = this.windowStart
     this.windowStart = level.bytes

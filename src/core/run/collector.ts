@@ -73,11 +73,11 @@ export class ReportCollector {
   }
 
   add(identity: TestIdentity & { state: TestState; location?: TestLocation }, record: TestRecord, attribution: AttributionOutcome | undefined): TestMemoryResult {
-    const { location, ...rest } = identity
-    const result = buildTestResult(rest, record, attribution)
+    // buildTestResult copies the identity's fields it reports (location is kept apart, here).
+    const result = buildTestResult(identity, record, attribution)
     this.results.push(result)
     this.byId.set(result.id, result)
-    if (location) this.locations.set(result.id, location)
+    if (identity.location) this.locations.set(result.id, identity.location)
     return result
   }
 
@@ -96,7 +96,7 @@ export class ReportCollector {
     if (!points) this.workers.set(retention.worker, (points = []))
     for (const point of retention.timeline) {
       const test = point.after === undefined ? undefined : this.byId.get(point.after)?.name
-      points.push({ ...(test !== undefined ? { test } : {}), file, bytes: point.bytes, exact: point.exact })
+      points.push(test !== undefined ? { test, file, bytes: point.bytes, exact: point.exact } : { file, bytes: point.bytes, exact: point.exact })
     }
   }
 
