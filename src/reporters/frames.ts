@@ -1,4 +1,4 @@
-import { createColors } from 'picocolors'
+import { createColors, type Colors } from '../core/report/colors.js'
 import type { CaptureCallFrame } from '../core/capture/format.js'
 import { displayPath, toFilePath } from '../core/attribution/frames.js'
 import { printablePath } from '../core/report/printable-path.js'
@@ -22,7 +22,7 @@ export interface DisplayFrame {
   kind: FrameKind
 }
 
-export type Colors = ReturnType<typeof createColors>
+export type { Colors }
 
 export function toDisplayFrame(frame: CaptureCallFrame, rootDir: string | undefined): DisplayFrame {
   const file = displayFile(frame.url, rootDir)

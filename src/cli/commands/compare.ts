@@ -1,4 +1,4 @@
-import { createColors } from 'picocolors'
+import { createColors, type Colors } from '../../core/report/colors.js'
 import { compareReports, type LiveFigureKind, type PeakChange } from '../../core/report/compare.js'
 import { PEAK_MEASURES } from '../../core/config/limit-text.js'
 import { readJsonReport } from '../../core/report/read.js'
@@ -99,7 +99,7 @@ function notJudgedWords(row: PeakChange): string {
   return sides.filter(([, kind]) => kind !== 'estimate').map(([side, kind]) => `${side}: ${SIDE_WORDS[kind!] ?? kind}`).join('; ')
 }
 
-function renderChange(row: PeakChange, c: ReturnType<typeof createColors>): string {
+function renderChange(row: PeakChange, c: Colors): string {
   const change = row.change!
   const sign = change > 0 ? '+' : '-'
   const percent = row.before! > 0 ? ` (${sign}${Math.round((Math.abs(change) / row.before!) * 100)}%)` : ''

@@ -1,7 +1,7 @@
 import { plainColors } from './colors.js'
 import { formatSize } from '../config/size.js'
 import { limitedPeak } from '../worker/test-result.js'
-import type { Colors } from './site-text.js'
+import type { Colors } from './colors.js'
 import type { IncreaseResult, MemoryLimitResult } from './model.js'
 import type { LivePeakKind } from '../measure/live-peak.js'
 

@@ -1,10 +1,10 @@
-import { createColors, plainColors } from './colors.js'
+import { createColors, plainColors, type Colors } from './colors.js'
 import { increaseLabel, increaseVerdictWords, limitSpecWords, limitVerdictWords, livePeakKindNote, livePeakWords } from './memory-wording.js'
 import { formatCount, plural } from './numbers.js'
 import type { DomLeakResult, LeakCheckResult } from './model.js'
 import { formatSize } from '../config/size.js'
 import { expandHistogram } from '../attribution/histogram.js'
-import { INDENT, renderFrame, renderSites, type Colors } from './site-text.js'
+import { INDENT, renderFrame, renderSites } from './site-text.js'
 import {
   HISTOGRAM_BOUNDS,
   type NotSampledReason,

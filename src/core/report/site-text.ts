@@ -11,8 +11,6 @@ import { plural } from './numbers.js'
  * which import the verdicts: a cycle).
  */
 
-export type { Colors }
-
 export const INDENT = '    '
 const SITES_PER_TEST = 5
 /**
