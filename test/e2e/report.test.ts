@@ -127,6 +127,50 @@ test('big', () => { expect(new Array(2 * 1024 * 1024 / 8).fill(0).length).toBeGr
     expect(run.output).toContain('Allocations: not sampled: no test in its file peaked at 1 MiB or allocated 4 MiB (reading sites costs a full GC)')
   })
 
+  test('sites are read for the tests the summary can show: a file of smaller tests skips the read and says why', async () => {
+    // One file at a time, in name order, so the big file has ended before the small one does.
+    const testOptions = `{ fileParallelism: false, sequence: { sequencer: class {
+      async shard(files: any[]) { return files }
+      async sort(files: any[]) { return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId)) }
+    } as any } }`
+    const files = (mostAllocations: number) => ({
+      'vitest.config.ts': config(`{ enabled: true, json: 'report.json', mostAllocations: ${mostAllocations} }`, testOptions),
+      'src/grow.ts': sixTests['src/grow.ts'],
+      '1-big.test.ts': `import { expect, test } from 'vitest'
+import { grow } from './src/grow'
+for (const n of [8, 10, 12]) test('big ' + n, () => { expect(grow(n).length).toBeGreaterThan(0) })
+`,
+      // Worth reading on its own (2 MiB), but smaller than the three the summary shows by then.
+      '2-mid.test.ts': `import { expect, test } from 'vitest'
+import { grow } from './src/grow'
+test('mid 2', () => { expect(grow(2).length).toBeGreaterThan(0) })
+`,
+      // Bigger than the smallest shown peak when it ends: read, and shown.
+      '3-bigger.test.ts': `import { expect, test } from 'vitest'
+import { grow } from './src/grow'
+test('bigger 16', () => { expect(grow(16).length).toBeGreaterThan(0) })
+`,
+    })
+    const run = await runFixture(files(3), ['run', '--reporter=default'])
+    expect(run.exitCode, run.output).toBe(0)
+    expect(headings(run.output)).toEqual(['3-bigger.test.ts > bigger 16', '1-big.test.ts > big 12', '1-big.test.ts > big 10'])
+    const report = readReport(run)
+    for (const name of ['bigger 16', 'big 12', 'big 10', 'big 8']) {
+      expect(report.test(name).sampled, name).toBe(true)
+      expect(report.test(name).sites[0]!.frames[0], name).toMatchObject({ functionName: 'grow', file: 'src/grow.ts' })
+    }
+    expect(report.test('mid 2')).toMatchObject({ sampled: false, notSampled: 'not-shown', sites: [] })
+    // Every shown test has its allocating function in the text.
+    expect(run.output.match(/- grow at src\/grow\.ts:1 ->/g)).toHaveLength(3)
+
+    // mostAllocations 0 shows every test, so every file worth reading is read, as before.
+    const all = await runFixture(files(0), ['run', '--reporter=default'])
+    expect(all.exitCode, all.output).toBe(0)
+    expect(readReport(all).test('mid 2').sampled).toBe(true)
+    expect(readReport(all).test('mid 2').sites[0]!.frames[0]).toMatchObject({ functionName: 'grow', file: 'src/grow.ts' })
+    expect(all.output).not.toContain('not-shown')
+  })
+
   test('heapmark run says so when the config lacks the plugin', async () => {
     const run = await runFixture({
       'vitest.config.ts': `import { defineConfig } from 'vitest/config'\nexport default defineConfig({})\n`,

@@ -1,4 +1,4 @@
-import { AttributionAccumulator, type Attribution, type AttributionSettings } from './attribution.js'
+import { AttributionAccumulator, SiteTable, type Attribution, type AttributionSettings } from './attribution.js'
 import type { CaptureBuilder } from '../capture/builder.js'
 import type { CollectedSamples, HeapSampler } from './heap-sampler.js'
 import type { MemoryReading } from '../measure/active-reading.js'
@@ -66,6 +66,8 @@ export class GapAttribution {
    * the next test can start on it if nothing happened in between (see QUIET_GAP_INTERVALS).
    */
   private openEnd: { boundary: number; heap: number; young: number } | undefined
+  /** Every test's sites come from the same reads: each profile node's site is worked out once. */
+  private readonly siteTable: SiteTable
 
   constructor(
     /** The session's sampler; undefined when attribution does not have V8's sampler. */
@@ -79,6 +81,7 @@ export class GapAttribution {
     /** Whether V8's sampler may be paused between files (not once the near-limit watcher wants samples). */
     private readonly mayPause: () => boolean = () => true,
   ) {
+    this.siteTable = new SiteTable(settings)
     // Nothing is attributed before a test starts: the worker's start-up and the file's imports and
     // collection would only cost samples (see HeapSampler.pause()). The first marked test resumes it.
     if (this.mayPause()) this.pause()
@@ -93,7 +96,7 @@ export class GapAttribution {
     this.resume()
     if (this.startsOnLastEnd()) {
       // One marker for two boundaries: the ended test's window closed at it, this one opens there.
-      this.accumulators.set(key, new AttributionAccumulator(this.settings))
+      this.accumulators.set(key, new AttributionAccumulator(this.settings, this.siteTable))
       this.gapTests[this.openEnd!.boundary + 1] = [key]
       this.openEnd = undefined
       return
@@ -180,15 +183,18 @@ export class GapAttribution {
   }
 
   /**
-   * Reads the profile when a test since the last read was big enough to be worth it (or `force`);
-   * otherwise drops the finished tests' attribution. Returns whether it read.
+   * Reads the profile when a test since the last read was big enough to be worth it (or `force`),
+   * unless the caller knows no finished test's sites would be shown (`shown: false`); otherwise
+   * drops the finished tests' attribution. Returns whether it read.
    */
-  collectIfWorthwhile(force: boolean): boolean {
-    if (this.wouldCollect(force)) {
+  collectIfWorthwhile(force: boolean, shown = true): boolean {
+    // The sample store's bound (MAX_UNREAD_ALLOCATION_BYTES) holds whatever is shown.
+    if (shown ? this.wouldCollect(force) : force || this.allocatedSinceRead >= MAX_UNREAD_ALLOCATION_BYTES) {
       this.collect()
       this.worthReading = false
       return true
     }
+    this.worthReading = false
     // Finished tests whose samples are still in the unread profile get no attribution; those whose
     // window ended before an earlier read (e.g. a limit failure's) keep theirs.
     for (const key of [...this.accumulators.keys()]) {
@@ -257,7 +263,7 @@ export class GapAttribution {
 
   /** Starts sampling a test's allocations: an accumulator and a boundary marker. Returns the boundary's index. */
   private open(key: string): number | undefined {
-    this.accumulators.set(key, new AttributionAccumulator(this.settings))
+    this.accumulators.set(key, new AttributionAccumulator(this.settings, this.siteTable))
     return this.sampler ? this.mark() : undefined
   }
 

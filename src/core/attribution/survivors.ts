@@ -58,7 +58,8 @@ function leakFrames(node: ProfileNode, parents: Map<number, ProfileNode>, resolv
  * stack" would be wrong: the test body itself is called from heapmark's runner and wrappers.
  */
 export function createOwnAllocationCheck(): (node: ProfileNode, parents: Map<number, ProfileNode>) => boolean {
-  const verdicts = new Map<ProfileNode, boolean>()
+  // Weak: a read's nodes are garbage once it is distributed; a Map kept every read's tree alive.
+  const verdicts = new WeakMap<ProfileNode, boolean>()
   return (node, parents) => {
     let verdict = verdicts.get(node)
     if (verdict === undefined) {

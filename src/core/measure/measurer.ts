@@ -167,11 +167,11 @@ export class TestMeasurer {
   }
 
   /**
-   * Reads the profile when a test since the last read was big enough to be worth it (or `force`);
-   * otherwise drops the finished tests' attribution.
+   * Reads the profile when a test since the last read was big enough to be worth it (or `force`),
+   * unless none of them can be shown (see shown-peaks.ts); otherwise drops the finished tests' attribution.
    */
-  collectIfWorthwhile(force: boolean): boolean {
-    return this.attribution.collectIfWorthwhile(force)
+  collectIfWorthwhile(force: boolean, shown = true): boolean {
+    return this.attribution.collectIfWorthwhile(force, shown)
   }
 
   /** Samples allocations again if the sampler was paused (the near-limit read is coming). */

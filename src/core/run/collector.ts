@@ -3,6 +3,7 @@ import type { AttributionOutcome } from '../attribution/attribution.js'
 import { historyPathFor, readHistory, updateHistory, type HistoryRecord } from '../history/history.js'
 import { measuredSmall } from '../history/increase.js'
 import { JournalDir } from '../oom/journal.js'
+import { ShownPeaks } from '../attribution/shown-peaks.js'
 import type { ResolvedHeapmarkOptions } from '../config/options.js'
 import type { FileRetention } from '../retention/retention.js'
 import { buildTestResult, type TestRecord } from '../worker/test-result.js'
@@ -37,6 +38,8 @@ export class ReportCollector {
   private readonly locations = new Map<string, TestLocation>()
   private workers = new Map<string, TimelinePoint[]>()
   private readonly journals: JournalDir
+  /** Tells workers which files can hold a test the summary shows (see shown-peaks.ts). */
+  private readonly shownPeaks: ShownPeaks
 
   constructor(
     private readonly options: ResolvedHeapmarkOptions,
@@ -47,6 +50,7 @@ export class ReportCollector {
     journalDir?: string,
   ) {
     this.journals = new JournalDir(journalDir)
+    this.shownPeaks = new ShownPeaks(this.journals.path, () => this.options.mostAllocations)
     process.once('exit', () => this.journals.remove())
   }
 
@@ -67,6 +71,7 @@ export class ReportCollector {
     this.locations.clear()
     this.workers = new Map()
     this.journals.clear()
+    this.shownPeaks.reset()
     // Here, not at construction: by a run's start the runner is known and the options final
     // (adapters make paths absolute after constructing the collector).
     this.describeRun()
@@ -77,6 +82,7 @@ export class ReportCollector {
     const result = buildTestResult(identity, record, attribution)
     this.results.push(result)
     this.byId.set(result.id, result)
+    this.shownPeaks.add(result.peakBytes)
     if (identity.location) this.locations.set(result.id, identity.location)
     return result
   }

@@ -19,6 +19,7 @@ import { DefaultLimits, type FileLimit } from '../assertions/default-limit.js'
 import type { DefaultLimit } from '../config/options.js'
 import type { NotSampledReason } from '../report/model.js'
 import { watchNearHeapLimit, type NearLimitWatch } from '../oom/near-limit-sites.js'
+import { readShownPeak } from '../attribution/shown-peaks.js'
 
 /** What a runner adapter knows about a test: a stable id and the name the report shows. */
 export interface TestIdentity {
@@ -277,9 +278,13 @@ export class WorkerSession {
    */
   async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<FileResults> {
     const force = this.settings.binPath !== undefined
+    const testList = [...tests]
+    // Only a file that can hold a test the summary shows is read (see shown-peaks.ts); the main
+    // process's figure is only looked up when the file would be read otherwise.
+    const shown = force || !this.measurer.wouldCollect(false) || mayBeShown(testList, readShownPeak(this.settings.journalDir))
     // The source-map decoder only when the profile is read: loading it is ~3-5 ms per worker.
-    if (this.measurer.wouldCollect(force)) await this.loadSourceMaps()
-    const read = this.measurer.collectIfWorthwhile(force)
+    if (shown && this.measurer.wouldCollect(force)) await this.loadSourceMaps()
+    const read = this.measurer.collectIfWorthwhile(force, shown)
     const attributions: Record<string, Attribution> = Object.fromEntries([...this.earlyAttributions, ...this.measurer.takeFinishedAttributions()])
     this.earlyAttributions.clear()
     this.history = undefined
@@ -288,20 +293,20 @@ export class WorkerSession {
     const closed = this.measurer.closedRetention
     if (closed) this.journal?.write({ retained: closed.key, bytes: closed.retention.retainedBytes })
     else this.journal?.flush()
-    const testList = [...tests]
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, testList, attributions)
     const outcomes: Record<string, AttributionOutcome> = { ...attributions }
-    const reason = this.notSampledReason(read)
+    const reason = this.notSampledReason(read, shown)
     if (reason) for (const { identity } of testList) outcomes[identity.id] ??= { notSampled: reason }
     return { attributions: outcomes, retention }
   }
 
   /** Why this file's tests without an attribution have none (undefined: they should have one). */
-  private notSampledReason(read: boolean): NotSampledReason | undefined {
+  private notSampledReason(read: boolean, shown: boolean): NotSampledReason | undefined {
     if (this.heapProf) return 'heap-prof'
     if (this.measurer.samplingUnavailable) return 'sampler-unavailable'
     if (this.settings.preciseRetention) return 'precise-retention'
-    return read ? undefined : 'below-threshold'
+    if (read) return undefined
+    return shown ? 'below-threshold' : 'not-shown'
   }
 
   private writeCaptures(binPath: string, tests: Iterable<{ identity: TestIdentity; record: TestRecord }>, attributions: Record<string, Attribution>): void {
@@ -319,4 +324,11 @@ export class WorkerSession {
       }
     }
   }
+}
+
+/** Whether one of a file's tests peaked at the smallest peak the summary shows so far (0: unknown, so yes). */
+function mayBeShown(tests: ReadonlyArray<{ record: TestRecord }>, shownFrom: number): boolean {
+  if (shownFrom === 0) return true
+  for (const { record } of tests) if (record.peakBytes >= shownFrom) return true
+  return false
 }
