@@ -217,6 +217,44 @@ describe(`Jest: workers and in band reach one report (${matrix.name})`, () => {
   }
 })
 
+/** Runs the test files in name order (Jest's own order follows sizes and past timings). */
+const BY_NAME_SEQUENCER = `module.exports = class ByName {
+  shard(tests) { return tests }
+  sort(tests) { return [...tests].sort((a, b) => a.path.localeCompare(b.path)) }
+  cacheResults() {}
+  allFailedTests(tests) { return tests }
+}
+`
+
+describe(`Jest: a big test in a file right after a small one, in one worker (${matrix.name})`, () => {
+  test('the first run says why it has no sites; the next run samples it from its history', async () => {
+    const files = {
+      'jest.config.js': jestConfig("{ json: 'report.json' }", `${NO_TRANSFORM} testSequencer: '<rootDir>/sequencer.js',`),
+      'sequencer.js': BY_NAME_SEQUENCER,
+      'a-small.test.js': `test('small', () => { expect([1, 2, 3].map(String)).toHaveLength(3) })\n`,
+      'b-big.test.js': `function fill(mib) { return new Array((mib * 1024 * 1024) / 8).fill(0) }
+test('big 4', () => { expect(fill(4).length).toBeGreaterThan(0) })
+test('small too', () => { expect(1).toBe(1) })
+`,
+    }
+    // One worker, a-small first: with no test worth reading there, b-big's boundaries are off.
+    const first = await runJestFixture(files, ['--runInBand'], { env: ON })
+    expect(first.exitCode, first.output).toBe(0)
+    expect(readReport(first).test('b-big.test.js > big 4')).toMatchObject({ sampled: false, notSampled: 'unmarked', sites: [] })
+    expect(readReport(first).test('a-small.test.js > small')).toMatchObject({ sampled: false, notSampled: 'below-threshold' })
+    expect(first.output).toContain('Allocations: not sampled: its worker ran it right after a file with no test worth reading')
+    // The run recorded big 4's peak in the history: the next run samples that test on its own.
+    const second = await first.rerun(['--runInBand'], { env: ON })
+    expect(second.exitCode, second.output).toBe(0)
+    const big = readReport(second).test('b-big.test.js > big 4')
+    expect(big.sampled).toBe(true)
+    expect(big.sites[0]!.frames[0]).toMatchObject({ functionName: 'fill', file: 'b-big.test.js', line: 1 })
+    expectPeak(second, 'b-big.test.js > big 4', 4)
+    // Its neighbour was not sampled: it says so, and the file's reason has not changed.
+    expect(readReport(second).test('b-big.test.js > small too')).toMatchObject({ sampled: false, notSampled: 'unmarked' })
+  })
+})
+
 describe(`Jest: jsdom and Jest's own flags (${matrix.name})`, () => {
   test('jsdom, --coverage, --logHeapUsage and --detectLeaks work alongside; a docblock environment is named', async () => {
     const run = await runJestFixture({

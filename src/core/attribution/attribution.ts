@@ -113,11 +113,11 @@ export interface SiteOfNode {
  * The site each profile node stands for (its innermost `depth` frames with a URL, resolved), worked
  * out once per node rather than per sample. Many samples share a node: zod's biggest read had
  * 8,530 samples, and resolving and joining each one's frames took ~6.5 µs a sample there
- * (docs/measuring.md, "Profile reads"). Entries are interned by key, so two nodes with the same
+ * (docs/measuring.md, "Profile reads for the shown tests only"). Entries are interned by key, so two nodes with the same
  * innermost frames (different callers further out) share one entry and one site.
  */
 export class SiteTable {
-  /** Per read: a read's nodes are dropped with it, and so are their entries. */
+  /** Weak: a read's nodes are dropped after it, and so are these; the sites themselves stay in byKey. */
   private readonly byNode = new WeakMap<ProfileNode, SiteOfNode>()
   private readonly byKey = new Map<string, SiteOfNode>()
 

@@ -105,12 +105,15 @@ export class GapAttribution {
     if (boundary !== undefined) this.gapTests[boundary + 1] = [...this.activeKeys(), key]
   }
 
-  /** A running test with a limit: sample it from now on even where boundaries are off. */
-  ensureSampled(key: string): void {
+  /**
+   * Samples a test from now on even where boundaries are off: a running test with a limit, or
+   * (`starting`) one that begins now and is not among the running tests yet.
+   */
+  ensureSampled(key: string, starting = false): void {
     if (this.accumulators.has(key)) return
     this.resume()
     const boundary = this.open(key)
-    if (boundary !== undefined) this.gapTests[boundary + 1] = this.activeKeys()
+    if (boundary !== undefined) this.gapTests[boundary + 1] = starting ? [...this.activeKeys(), key] : this.activeKeys()
   }
 
   /** A test ended (call after it left the running tests). */
@@ -144,6 +147,19 @@ export class GapAttribution {
     const now = heapLevel()
     const grown = now.heap - this.openEnd.heap
     return now.young >= this.openEnd.young && grown >= 0 && grown < QUIET_GAP_INTERVALS * this.settings.interval
+  }
+
+  /** Whether the current file marks every test's boundaries (see fileEnded()). */
+  get marksBoundaries(): boolean {
+    return this.marking
+  }
+
+  /**
+   * The current file had a test worth reading, but its boundaries were off (the file before it in
+   * this worker had none): its tests were not sampled. Ask before fileEnded().
+   */
+  get fileUnmarked(): boolean {
+    return !this.marking && this.fileWorthMarking
   }
 
   /** A file ended: the next one marks test boundaries only if this one had a test worth reading. */

@@ -5,8 +5,8 @@ import path from 'node:path'
  * Allocation sites are read for the tests the summary can show, not for every test over 1 MiB.
  *
  * The summary shows the `mostAllocations` largest peaks (5 by default). A profile read costs a full
- * GC before Node 26, serialising the profile and resolving its frames through source maps (on zod's
- * suite ~60 ms for a big file's read). So the main process keeps, in the run's journal folder, the
+ * GC before Node 26, serialising the profile and resolving its frames through source maps (60-140 ms
+ * for each of the biggest files of zod's suite). So the main process keeps, in the run's journal folder, the
  * smallest peak among the largest `mostAllocations` seen so far; a worker whose file has no test at
  * that peak or above skips the read, and its tests say so (`notSampled: "not-shown"`).
  *

@@ -102,15 +102,30 @@ export class TestMeasurer {
     return this.arbiter.unavailable
   }
 
+  /** Whether the current file marks every test's boundaries (isolate: false and Jest: only after a file worth reading). */
+  get marksBoundaries(): boolean {
+    return this.attribution.marksBoundaries
+  }
+
+  /** The current file had a test worth reading but was not sampled (see GapAttribution.fileUnmarked); ask before takeFileRetention(). */
+  get fileUnmarked(): boolean {
+    return this.attribution.fileUnmarked
+  }
+
   /** Live memory (upper bound) as the last test started. */
   get lastLevelBytes(): number {
     return this.meter.lastLevel.bytes
   }
 
-  begin(key: string, parent?: ActiveTest): ActiveTest {
+  /**
+   * `sample`: sample this test even if its file's boundaries are off (a test the caller expects to
+   * be worth reading); its marker is made here, before the reading starts, like any boundary.
+   */
+  begin(key: string, parent?: ActiveTest, sample = false): ActiveTest {
     // A file's first test: the heap grew since the last file ended for the runner's set-up.
     if (this.fileStart) this.meter.runnerGrew()
     this.attribution.begin(key)
+    if (sample) this.attribution.ensureSampled(key, true)
     this.retainedWindow?.read()
     // The boundary markers made since the last settle are garbage heapmark made, not the tests'.
     // Precise policy: a file's first test starts on a full GC, so whatever the previous file

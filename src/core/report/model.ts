@@ -52,12 +52,14 @@ export type TestState = 'passed' | 'failed' | 'skipped' | 'unknown'
  * Why a test's allocation sites were not read. `below-threshold`: no test in its file peaked at
  * 1 MiB or allocated 4 MiB (reading costs a full GC); `not-shown`: no test in its file peaked as
  * high as the smallest of the `mostAllocations` largest peaks seen when it ended, so the summary
- * could not show it (see shown-peaks.ts); `file-unfinished`: its file's results never
+ * could not show it (see shown-peaks.ts); `unmarked`: its file had such a test, but ran in a worker
+ * right after a file with none, and such files are not sampled (isolate: false, Jest's workers:
+ * see GapAttribution.fileEnded()); `file-unfinished`: its file's results never
  * arrived (the worker stopped first); `heap-prof`: Node's --heap-prof held V8's one sampling heap
  * profiler; `precise-retention`: precise retention used it; `sampler-unavailable`: it could not be
  * opened in that worker.
  */
-export type NotSampledReason = 'below-threshold' | 'not-shown' | 'file-unfinished' | 'heap-prof' | 'precise-retention' | 'sampler-unavailable'
+export type NotSampledReason = 'below-threshold' | 'not-shown' | 'unmarked' | 'file-unfinished' | 'heap-prof' | 'precise-retention' | 'sampler-unavailable'
 
 export interface MemoryLimitResult {
   kind: 'memory'

@@ -87,6 +87,7 @@ function renderTest(test: TestMemoryResult, options: TextReportOptions, c: Color
 /** The one reason a test's allocation sites were not read (older reports carry none: "unfinished"). */
 const NOT_SAMPLED_TEXT: Record<NotSampledReason, string> = {
   'below-threshold': 'no test in its file peaked at 1 MiB or allocated 4 MiB (reading sites costs a full GC)',
+  'unmarked': 'its worker ran it right after a file with no test worth reading (with isolate: false and in Jest a file is sampled only when the one before it had one)',
   'not-shown': 'no test in its file peaked as high as the tests the summary shows (--most-allocations 0 reads every file)',
   'file-unfinished': "its file's results never arrived (the worker stopped before the file ended)",
   'heap-prof': "Node's --heap-prof was using V8's one sampling heap profiler",

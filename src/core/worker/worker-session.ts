@@ -3,7 +3,7 @@ import { createCapture } from '../capture/create.js'
 import { captureFileName, writeCapture } from '../capture/writer.js'
 import type { PositionMapper } from '../attribution/frames.js'
 import { checkMemoryLimit } from '../assertions/limits.js'
-import { TestMeasurer } from '../measure/measurer.js'
+import { ATTRIBUTION_MIN_PEAK_BYTES, TestMeasurer } from '../measure/measurer.js'
 import { isAncestor, type ActiveTest } from '../measure/test-measurement.js'
 import { toTestRecord, type TestRecord } from './test-result.js'
 import { getWorkerState } from './worker-state.js'
@@ -45,6 +45,8 @@ export interface WorkerSessionSettings {
   precise: boolean
   /** Where the worker keeps its journal (see journal.ts); none: no journal. */
   journalDir: string | undefined
+  /** The run's history file (it may not exist): --fail-on-increase's baselines, and which tests were big last time. */
+  historyFile: string
   /** Set with --fail-on-increase: judge each passing test against its history. */
   failOnIncrease: { historyFile: string; tolerance: IncreaseTolerance; mode: IncreaseMode } | undefined
   /** The run's `limit` option: every test without limitMemory gets it (files may override it). */
@@ -59,6 +61,7 @@ export function workerSessionSettings(
   /** From the main process's ReportCollector.journalDir. */
   journalDir?: string,
 ): WorkerSessionSettings {
+  const historyFile = historyPathFor(options.historyPath, rootDir)
   return {
     samplingInterval: options.samplingInterval,
     stacks: options.stacks,
@@ -70,9 +73,10 @@ export function workerSessionSettings(
     livePeak: options.livePeak,
     precise: options.precise || options.failOnIncrease,
     journalDir,
+    historyFile,
     failOnIncrease: options.failOnIncrease
       ? {
-          historyFile: historyPathFor(options.historyPath, rootDir),
+          historyFile,
           tolerance: parseTolerance(options.increaseTolerance),
           mode: { measure: options.increaseMeasure, smallYoungGeneration: options.livePeak },
         }
@@ -111,7 +115,7 @@ export class WorkerSession {
   private readonly earlyAttributions = new Map<string, Attribution>()
   private readonly journal: JournalWriter | undefined
   private readonly nearLimit: NearLimitWatch | undefined
-  /** --fail-on-increase's baselines for the current file. */
+  /** The history as the current file started (--fail-on-increase's baselines; tests big last time). */
   private history: History | undefined
   /** Tests whose body is running. */
   private readonly running = new Set<ActiveTest>()
@@ -178,7 +182,7 @@ export class WorkerSession {
     // Before begin(): the first test of a file reads the file for its comment, and that read must
     // not count in the test's reading.
     const fileLimit = identity ? this.defaultLimits.forFile(identity.file) : undefined
-    const active = this.measurer.begin(id, parent)
+    const active = this.measurer.begin(id, parent, this.wasWorthReading(identity))
     if (fileLimit) {
       this.fileLimits.set(active, fileLimit)
       // A strict start (a minor GC, ~0.5 ms, only for tests that have a limit), so the verdict does
@@ -252,7 +256,7 @@ export class WorkerSession {
     // A shared test's peak includes other tests' memory: no verdict either way.
     if (!increase || active.overlapping > 0) return
     // Looked up once per file: the history only changes when a run ends (watch-mode reruns).
-    this.history ??= readHistoryCached(increase.historyFile)
+    this.history ??= readHistoryCached(this.settings.historyFile)
     const previous = this.history.get(identity.name)
     if (!previous) return
     record.increase = checkIncrease(record, previous, increase.tolerance, increase.mode)
@@ -260,6 +264,18 @@ export class WorkerSession {
       const attribution = await this.readAttributionNow(active.key)
       throw increaseFailure(record, record.increase, increase.tolerance, increase.historyFile, attribution, this.settings.stacks)
     }
+  }
+
+  /**
+   * In a file whose boundaries are off (isolate: false, Jest: the file before it in this worker had
+   * no test worth reading), a test that peaked at 1 MiB in its last passing run is sampled anyway,
+   * so a run after the one that said "unmarked" has its sites. The history is read once per such file.
+   */
+  private wasWorthReading(identity: TestIdentity | undefined): boolean {
+    if (!identity || this.measurer.marksBoundaries) return false
+    this.history ??= readHistoryCached(this.settings.historyFile)
+    const previous = this.history.get(identity.name)
+    return previous !== undefined && previous.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES
   }
 
   /** Reads the profile now for one test (kept for its file's results too). */
@@ -279,6 +295,7 @@ export class WorkerSession {
   async finishFile(tests: Iterable<{ identity: TestIdentity; record: TestRecord }>): Promise<FileResults> {
     const force = this.settings.binPath !== undefined
     const testList = [...tests]
+    const unmarked = this.measurer.fileUnmarked
     // Only a file that can hold a test the summary shows is read (see shown-peaks.ts); the main
     // process's figure is only looked up when the file would be read otherwise.
     const shown = force || !this.measurer.wouldCollect(false) || mayBeShown(testList, readShownPeak(this.settings.journalDir))
@@ -295,16 +312,18 @@ export class WorkerSession {
     else this.journal?.flush()
     if (this.settings.binPath) this.writeCaptures(this.settings.binPath, testList, attributions)
     const outcomes: Record<string, AttributionOutcome> = { ...attributions }
-    const reason = this.notSampledReason(read, shown)
+    const reason = this.notSampledReason(read, shown, unmarked)
     if (reason) for (const { identity } of testList) outcomes[identity.id] ??= { notSampled: reason }
     return { attributions: outcomes, retention }
   }
 
   /** Why this file's tests without an attribution have none (undefined: they should have one). */
-  private notSampledReason(read: boolean, shown: boolean): NotSampledReason | undefined {
+  private notSampledReason(read: boolean, shown: boolean, unmarked: boolean): NotSampledReason | undefined {
     if (this.heapProf) return 'heap-prof'
     if (this.measurer.samplingUnavailable) return 'sampler-unavailable'
     if (this.settings.preciseRetention) return 'precise-retention'
+    // Before `read`: a limited test of the file may have been sampled and read, the others not.
+    if (unmarked) return 'unmarked'
     if (read) return undefined
     return shown ? 'below-threshold' : 'not-shown'
   }

@@ -182,9 +182,10 @@ describe('tests whose allocation sites were not read', () => {
     expect(line('sampler-unavailable')).toContain('could not be opened')
     expect(line('file-unfinished')).toContain("its file's results never arrived")
     expect(line('not-shown')).toContain('--most-allocations 0 reads every file')
+    expect(line('unmarked')).toContain('right after a file with no test worth reading')
     // A report from before the reason existed: nothing arrived is all that can be said.
     expect(line(undefined)).toBe(line('file-unfinished'))
-    for (const reason of ['below-threshold', 'not-shown', 'heap-prof', 'precise-retention', 'sampler-unavailable', 'file-unfinished'] as const) {
+    for (const reason of ['below-threshold', 'not-shown', 'unmarked', 'heap-prof', 'precise-retention', 'sampler-unavailable', 'file-unfinished'] as const) {
       expect(line(reason)!.split(/, | or /).length, reason).toBeLessThanOrEqual(2)
     }
   })
