@@ -58,7 +58,8 @@ describe(`CI: shards, summaries, compare (${matrix.name})`, () => {
     const singleReport = readReport(merged, 'single.json')
     for (const mib of [2, 8, 12]) {
       const peak = report.test(`allocates ${mib} MiB`).peakBytes
-      expect(peak).toBeGreaterThan(mib * MiB * 0.95)
+      // Held to the accuracy promise, max(5%, 1 MiB): "allocates 2 MiB" read 1.79 MiB once on Node 24.
+      expect(peak).toBeGreaterThanOrEqual((mib - promiseSlackMiB(mib)) * MiB)
       expect(Math.abs(peak - singleReport.test(`allocates ${mib} MiB`).peakBytes)).toBeLessThan(Math.max(0.05 * mib * MiB, MiB))
     }
     // Attribution travels in the blobs too (module meta).
@@ -80,8 +81,8 @@ describe(`CI: shards, summaries, compare (${matrix.name})`, () => {
     const xml = readFileSync(join(first.dir, 'junit.xml'), 'utf8')
     const testcase = xml.slice(xml.indexOf('name="allocates 12 MiB"'))
     const peak = Number(/<property name="heapmark\.peakBytes" value="(\d+)">/.exec(testcase.slice(0, testcase.indexOf('</testcase>')))?.[1])
-    expect(peak).toBeGreaterThan(12 * MiB * 0.95)
-    expect(peak).toBeLessThan(12 * MiB * 1.05)
+    expect(peak).toBeGreaterThanOrEqual((12 - promiseSlackMiB(12)) * MiB)
+    expect(peak).toBeLessThanOrEqual((12 + promiseSlackMiB(12)) * MiB)
     expect(xml).toMatch(/<property name="heapmark\.limit" value="4 MB \(exceeded\)">/)
     // Only with JUnit on: the default reporter's output stays free of heapmark annotations.
     const plain = await first.rerun(['run', '--reporter=verbose'], { env: { HEAPMARK: '1', SCALE: '2', GITHUB_STEP_SUMMARY: 'summary.md' } })

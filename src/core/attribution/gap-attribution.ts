@@ -204,12 +204,13 @@ export class GapAttribution {
    * drops the finished tests' attribution. Returns whether it read.
    */
   collectIfWorthwhile(force: boolean, shown = true): boolean {
-    // The sample store's bound (MAX_UNREAD_ALLOCATION_BYTES) holds whatever is shown.
+    // The bound on V8's sample store (MAX_UNREAD_ALLOCATION_BYTES) forces a read even when nothing is shown.
     if (shown ? this.wouldCollect(force) : force || this.allocatedSinceRead >= MAX_UNREAD_ALLOCATION_BYTES) {
       this.collect()
       this.worthReading = false
       return true
     }
+    // A read skipped because nothing would be shown: the next file must not inherit the wish.
     this.worthReading = false
     // Finished tests whose samples are still in the unread profile get no attribution; those whose
     // window ended before an earlier read (e.g. a limit failure's) keep theirs.
