@@ -103,10 +103,9 @@ export class AttributionAccumulator {
   }
 }
 
-/** A site as the table keeps it: its frames, innermost first, and the key that tells it apart. */
+/** A site as the table keeps it: one object per distinct site, its frames innermost first. */
 export interface SiteOfNode {
   readonly frames: SourceFrame[]
-  readonly key: string
 }
 
 /**
@@ -129,7 +128,7 @@ export class SiteTable {
     const frames = this.stackOf(node, parents)
     const key = frames.map((f) => `${f.file}:${f.line}:${f.column}:${f.functionName}`).join('|')
     entry = this.byKey.get(key)
-    if (!entry) this.byKey.set(key, (entry = { frames, key }))
+    if (!entry) this.byKey.set(key, (entry = { frames }))
     this.byNode.set(node, entry)
     return entry
   }
