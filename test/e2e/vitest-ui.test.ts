@@ -103,7 +103,7 @@ describe(`Vitest's UI and HTML reporter, GitHub annotations (${matrix.name})`, (
     expect(ours).toHaveLength(1)
     expect(ours[0]).toMatch(new RegExp(
       `^::error file=${escape(file)},line=8,col=1,title=heapmark%3A over its memory limit::memory\\.test\\.ts > over its limit%0A` +
-      'peak 4\\.\\d MiB \\(JS heap 4\\.\\d MiB, external \\d.*; limit 1 MB \\(1\\.0 MiB\\): EXCEEDED by 3\\.\\d MiB.*%0A' +
+      `peak ${mibPattern(4)} MiB \\(JS heap ${mibPattern(4)} MiB, external \\d.*; limit 1 MB \\(1\\.0 MiB\\): EXCEEDED by ${mibPattern(3)} MiB.*%0A` +
       'biggest allocating function: build at memory\\.test\\.ts:4 -> [34]\\.\\d MiB$',
     ))
     // Vitest's own reporter annotates the ordinary failure, not the memory one (no stack frame):
@@ -119,7 +119,7 @@ describe(`Vitest's UI and HTML reporter, GitHub annotations (${matrix.name})`, (
     expect(grew.map((line) => /,line=(\d+),/.exec(line)?.[1]).sort()).toEqual(['6', '7'])
     expect(grew.find((line) => line.includes(',line=7,'))).toMatch(new RegExp(
       `^::error file=${escape(file)},line=7,col=1,title=heapmark%3A peak grew past --fail-on-increase::memory\\.test\\.ts > allocates 8 MiB%0A` +
-      'peak 2\\d\\.\\d MiB .*; peak increase \\+1\\d\\.\\d MiB since the last passing run \\(8\\.\\d MiB\\): EXCEEDED the allowed \\+1\\.0 MiB',
+      `peak 2\\d\\.\\d MiB .*; peak increase \\+1\\d\\.\\d MiB since the last passing run \\(${mibPattern(8)} MiB\\): EXCEEDED the allowed \\+1\\.0 MiB`,
     ))
     // Without GITHUB_ACTIONS: no workflow commands from heapmark.
     const local = await run.rerun(['run', '--reporter=default'], { env: { HEAPMARK: '1' } })
@@ -136,7 +136,7 @@ describe(`Vitest's UI and HTML reporter, GitHub annotations (${matrix.name})`, (
     expect(ours, run.output).toHaveLength(1)
     expect(ours[0]).toMatch(new RegExp(
       `^::error file=${escape(join(run.dir, 'over.test.js'))},title=heapmark%3A over its memory limit::over\\.test\\.js > over its limit%0A` +
-      'peak 4\\.\\d MiB .*; limit 1 MB \\(1\\.0 MiB\\): EXCEEDED by 3\\.\\d MiB',
+      `peak ${mibPattern(4)} MiB .*; limit 1 MB \\(1\\.0 MiB\\): EXCEEDED by ${mibPattern(3)} MiB`,
     ))
   })
 })
