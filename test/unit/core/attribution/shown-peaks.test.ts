@@ -22,7 +22,7 @@ function folder(): string {
 
 test('the smallest of the largest N peaks, written once N peaks arrived and again each time it rises', () => {
   const dir = folder()
-  const peaks = new ShownPeaks(dir, () => 3)
+  const peaks = new ShownPeaks(dir, () => 3, 0)
   peaks.add(5)
   peaks.add(1)
   expect(readShownPeak(dir)).toBe(0)
@@ -44,7 +44,7 @@ test('the smallest of the largest N peaks, written once N peaks arrived and agai
 
 test('equal peaks count as shown, and a rerun starts from nothing', () => {
   const dir = folder()
-  const peaks = new ShownPeaks(dir, () => 2)
+  const peaks = new ShownPeaks(dir, () => 2, 0)
   peaks.add(7)
   peaks.add(7)
   expect(readShownPeak(dir)).toBe(7)
@@ -63,6 +63,18 @@ test('mostAllocations 0 shows every test: nothing is written, so every file is r
   expect(readShownPeak(dir)).toBe(0)
 })
 
+test('figures under 1 MiB are not written (by default): files of such tests are read only for 4 MiB of allocations', () => {
+  const dir = folder()
+  const peaks = new ShownPeaks(dir, () => 2)
+  for (let kib = 10; kib < 1024; kib += 10) peaks.add(kib * 1024)
+  expect(readdirSync(dir)).toEqual([])
+  expect(readShownPeak(dir)).toBe(0)
+  peaks.add(2 * 1024 * 1024)
+  expect(readShownPeak(dir)).toBe(0)
+  peaks.add(1024 * 1024)
+  expect(readShownPeak(dir)).toBe(1024 * 1024)
+})
+
 test('a worker reads 0 (unknown) from a missing folder, a missing file or a damaged one', () => {
   expect(readShownPeak(undefined)).toBe(0)
   expect(readShownPeak(path.join(os.tmpdir(), 'heapmark-no-such-folder'))).toBe(0)
@@ -76,7 +88,7 @@ test('a worker reads 0 (unknown) from a missing folder, a missing file or a dama
 
 test('a folder that went away costs nothing but the figure', () => {
   const dir = folder()
-  const peaks = new ShownPeaks(dir, () => 1)
+  const peaks = new ShownPeaks(dir, () => 1, 0)
   rmSync(dir, { recursive: true })
   expect(() => peaks.add(5)).not.toThrow()
   expect(readShownPeak(dir)).toBe(0)
