@@ -1,5 +1,6 @@
 // Bundles the heapmark code every test process loads: heapmark's Vitest runner (every test worker)
-// and its node:test register module (every test file's process). Measured: loading heapmark's ~25
+// and its node:test register module (every test file's process); and the entries the runners' main
+// processes and the CLI load (below). Measured: loading heapmark's ~25
 // worker-side modules cost ~50 ms per worker, 1.12x on a 201-test suite with heapmark doing nothing
 // else; one file loads in a fraction of that (docs/measuring.md).
 // What a worker runs is a CommonJS bundle (`format: 'cjs'`, written next to its entry as .cjs),

@@ -58,20 +58,24 @@ export function claimResultChannel(dir: string): boolean {
 }
 
 /**
- * This worker's open batch file, by channel: opened at the first batch and kept. A node:test
- * process sends a batch per test, and opening, appending and closing each time was 1.2 ms of each
- * test file's process (14 batches; CPU profiles, docs/measuring.md). The process's exit closes it.
+ * This worker's open batch file: opened at the first batch and kept. A node:test process sends a
+ * batch per test, and opening, appending and closing each time was 1.2 ms of each test file's
+ * process (14 batches; CPU profiles, docs/measuring.md). A worker that outlives its run (Jest's
+ * watch mode) closes the old run's file when a new run's channel is used; the process's exit
+ * closes the last.
  */
-const batchFiles = new Map<string, number>()
+let batchFile: { dir: string; fd: number } | undefined
 
 /** Worker: appends one batch (one JSON line) to this worker's file, synchronously. */
 export function sendResults(dir: string, batch: unknown): void {
-  let fd = batchFiles.get(dir)
-  if (fd === undefined) {
-    fd = openSync(path.join(dir, `w-${process.pid}-${threadId}${BATCH_SUFFIX}`), 'a')
-    batchFiles.set(dir, fd)
+  if (batchFile?.dir !== dir) {
+    const previous = batchFile
+    // Cleared before the open: if that fails, no closed file stays in use.
+    batchFile = undefined
+    if (previous) closeSync(previous.fd)
+    batchFile = { dir, fd: openSync(path.join(dir, `w-${process.pid}-${threadId}${BATCH_SUFFIX}`), 'a') }
   }
-  writeSync(fd, JSON.stringify(batch) + '\n')
+  writeSync(batchFile.fd, JSON.stringify(batch) + '\n')
 }
 
 /** Main process: reads the batches workers added since the last call, in each file's order. */

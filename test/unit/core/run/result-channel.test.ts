@@ -41,6 +41,32 @@ describe('result channel', () => {
     }
   })
 
+  it('a worker that outlives its run sends the next run\'s batches to the next channel, and back', () => {
+    const env: NodeJS.ProcessEnv = {}
+    const first = openResultChannel({}, env)
+    const second = openResultChannel({}, {})
+    try {
+      const firstReader = new ResultChannelReader<{ n: number }>(first)
+      const secondReader = new ResultChannelReader<{ n: number }>(second)
+      sendResults(first, { n: 1 })
+      sendResults(second, { n: 2 })
+      sendResults(second, { n: 3 })
+      sendResults(first, { n: 4 })
+      expect(firstReader.readNew()).toEqual([{ n: 1 }, { n: 4 }])
+      expect(secondReader.readNew()).toEqual([{ n: 2 }, { n: 3 }])
+    } finally {
+      closeResultChannel(first, env)
+      closeResultChannel(second, {})
+    }
+  })
+
+  it('a channel already gone at a worker\'s first send fails it loudly (the worker says so and carries on)', () => {
+    const env: NodeJS.ProcessEnv = {}
+    const dir = openResultChannel({}, env)
+    closeResultChannel(dir, env)
+    expect(() => sendResults(dir, { n: 1 })).toThrow(/ENOENT/)
+  })
+
   it('workers ignore a channel that is gone (a stale variable)', () => {
     expect(joinResultChannel({})).toBeUndefined()
     expect(joinResultChannel({ [RESULT_CHANNEL_ENV]: '/nonexistent/heapmark-results' })).toBeUndefined()
