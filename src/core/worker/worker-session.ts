@@ -255,9 +255,7 @@ export class WorkerSession {
     const increase = this.settings.failOnIncrease
     // A shared test's peak includes other tests' memory: no verdict either way.
     if (!increase || active.overlapping > 0) return
-    // Looked up once per file: the history only changes when a run ends (watch-mode reruns).
-    this.history ??= readHistoryCached(this.settings.historyFile)
-    const previous = this.history.get(identity.name)
+    const previous = this.fileHistory().get(identity.name)
     if (!previous) return
     record.increase = checkIncrease(record, previous, increase.tolerance, increase.mode)
     if (record.increase?.exceeded) {
@@ -273,9 +271,13 @@ export class WorkerSession {
    */
   private wasWorthReading(identity: TestIdentity | undefined): boolean {
     if (!identity || this.measurer.marksBoundaries) return false
-    this.history ??= readHistoryCached(this.settings.historyFile)
-    const previous = this.history.get(identity.name)
+    const previous = this.fileHistory().get(identity.name)
     return previous !== undefined && previous.peakBytes >= ATTRIBUTION_MIN_PEAK_BYTES
+  }
+
+  /** The history, looked up once per file: it only changes when a run ends (watch-mode reruns). */
+  private fileHistory(): History {
+    return (this.history ??= readHistoryCached(this.settings.historyFile))
   }
 
   /** Reads the profile now for one test (kept for its file's results too). */
