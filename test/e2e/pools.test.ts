@@ -1,5 +1,8 @@
 /** Every pool reports every worker's tests in one report; concurrent tests are marked shared. */
 import { describe, expect, test } from 'vitest'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import { config, matrix, runFixture } from '../helpers/run-fixture.js'
 import { readReport } from '../helpers/report.js'
 
@@ -51,5 +54,28 @@ test('alone afterwards', () => { expect(1).toBe(1) })
     expect(report.test('together > two').shared?.overlapping).toBeGreaterThan(0)
     expect(report.test('alone afterwards').shared).toBeUndefined()
     expect(run.output).toContain('(shared: ran concurrently with')
+  })
+
+  /**
+   * V8's flags belong to the process: in a thread pool, a worker thread resetting --expose-gc
+   * while another is between setting it and reading `gc` used to leave the other without one
+   * ("ReferenceError: gc is not defined" as a Vitest run error; the file never ran). Started four
+   * at a time, 4 to 13 worker threads in 120 lost the race before the retry (dist/core/measure/gc.js
+   * as built, each thread loading it fresh as a pool's worker does).
+   */
+  test('threads: every worker thread gets a working gc() when many start at once', async () => {
+    const gcModule = pathToFileURL(resolve('dist/core/measure/gc.js')).href
+    const source = `const { parentPort } = require('node:worker_threads')
+import(${JSON.stringify(gcModule)}).then(({ getGc }) => { getGc()({ type: 'minor' }); parentPort.postMessage('ok') }, (error) => parentPort.postMessage(String(error)))
+  .catch((error) => parentPort.postMessage(String(error)))`
+    const inThread = () => new Promise<string>((done, fail) => {
+      const worker = new Worker(source, { eval: true })
+      worker.once('message', (message: string) => { done(message); void worker.terminate() })
+      worker.once('error', (error) => done(String(error)))
+      worker.once('exit', (code) => fail(new Error(`worker exited with ${code} before answering`)))
+    })
+    const outcomes: string[] = []
+    for (let round = 0; round < 30; round++) outcomes.push(...(await Promise.all([inThread(), inThread(), inThread(), inThread()])))
+    expect(outcomes.filter((outcome) => outcome !== 'ok')).toEqual([])
   })
 })

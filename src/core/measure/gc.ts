@@ -1,9 +1,19 @@
 import v8 from 'node:v8'
 import vm from 'node:vm'
+import { HeapmarkError } from '../../errors.js'
 
 export type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' }) => void
 
 let cached: GcFunction | undefined
+
+/**
+ * How often to try for `gc` before giving up. V8's flags belong to the process, so in a thread
+ * pool another worker thread can reset `--expose-gc` between this thread setting it and creating
+ * its context (13 in 120 workers started four at a time did, before the retry). Each thread
+ * resets the flag only while it is getting its own `gc`, so a few attempts always get through;
+ * the bound only keeps a broken runtime from looping for ever.
+ */
+const ATTEMPTS = 100
 
 /**
  * A working `gc()` in any pool without command-line flags: `--expose-gc` in a worker's execArgv
@@ -14,15 +24,19 @@ let cached: GcFunction | undefined
 export function getGc(): GcFunction {
   if (cached) return cached
   const existing = (globalThis as { gc?: unknown }).gc
-  if (typeof existing === 'function') {
-    cached = existing as GcFunction
-  } else {
+  cached = typeof existing === 'function' ? (existing as GcFunction) : exposeGc()
+  return cached
+}
+
+function exposeGc(): GcFunction {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     v8.setFlagsFromString('--expose-gc')
-    cached = vm.runInNewContext('gc') as GcFunction
+    const gc: unknown = vm.runInNewContext("typeof gc === 'function' ? gc : undefined")
     // Back as it was, as Jest's leak detector does: contexts created later (vm pools, jsdom) must
     // not find a `gc` of heapmark's making, and V8 rejects a code cache made under other flags
     // than the worker that reads it starts with (core/load/cached-bundle.ts).
     v8.setFlagsFromString('--no-expose-gc')
+    if (typeof gc === 'function') return gc as GcFunction
   }
-  return cached
+  throw new HeapmarkError('HEAPMARK_INTERNAL', `heapmark could not get V8's gc() in ${ATTEMPTS} attempts: another thread kept resetting --expose-gc`)
 }
