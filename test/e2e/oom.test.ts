@@ -29,7 +29,9 @@ const NEAR_LIMIT_RACE = { retry: 2 }
  * The dying test waits (at most 20 s) for the other file's test to be over, so "the other file's
  * results" do not depend on which worker the runner starts first; with one worker at a time
  * (Jest in band, node:test on 2 cores) the other file runs first anyway (its name sorts first, its
- * size is larger).
+ * size is larger). The wait blocks, so the runner's 5 s test timeout would fire at the test's first
+ * await after a slow start of the other file, before anything grew: the test gets 60 s (Vitest's
+ * and Jest's third argument; node:test ignores it and has no timeout).
  */
 const waitForOtherFile = `const deadline = Date.now() + 20_000
   while (!existsSync('other.done') && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50)`
@@ -50,7 +52,7 @@ test('grows until it dies', async () => {
     // always finds the worker between two allocations (a single synchronous burst may outrun it).
     await new Promise((resolve) => setImmediate(resolve))
   }
-})
+}, 60_000)
 test('never runs', () => {})
 `
 }
