@@ -3,14 +3,8 @@ import type { CaptureBuilder } from '../capture/builder.js'
 import type { CollectedSamples, HeapSampler } from './heap-sampler.js'
 import type { MemoryReading } from '../measure/active-reading.js'
 import { currentLevel, youngBytes } from '../measure/heap-level.js'
+import { ATTRIBUTION_MIN_ALLOCATED_BYTES, ATTRIBUTION_MIN_PEAK_BYTES } from './thresholds.js'
 
-/**
- * Reading a profile costs a forced full GC (~10-15 ms on a test worker's heap), so it is only
- * worth it when some test in the batch used enough memory for its allocation sites to matter: at a
- * 16 KiB interval a test under 1 MiB gets a few dozen samples, mostly the runner's own.
- */
-export const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
-export const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
 /**
  * The profile is read at least once this much was allocated (about 32k samples at the default
  * interval, a few MB of V8's sample store), so the store cannot grow without bound. Counted in

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { ATTRIBUTION_MIN_PEAK_BYTES } from './gap-attribution.js'
+import { ATTRIBUTION_MIN_PEAK_BYTES } from './thresholds.js'
 
 /**
  * Allocation sites are read for the tests the summary can show, not for every test over 1 MiB.

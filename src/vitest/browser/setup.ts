@@ -17,6 +17,7 @@ import type { FileRetention } from '../../core/retention/retention.js'
 import { CdpPage, sampledBytes, type CdpSession, type HeapUsage, type SamplingProfile } from './cdp-page.js'
 import { ATTRIBUTE_COMMAND, getBrowserState, type BrowserTest } from './state.js'
 import type { Attribution } from '../../core/attribution/attribution.js'
+import { ATTRIBUTION_MIN_ALLOCATED_BYTES, ATTRIBUTION_MIN_PEAK_BYTES } from '../../core/attribution/thresholds.js'
 import type { AttributeRequest } from '../browser-attribution.js'
 
 interface BrowserRunnerState {
@@ -25,9 +26,6 @@ interface BrowserRunnerState {
   config?: { browser?: { name?: string } }
 }
 
-/** Reading sites costs a round trip with the whole profile: as in Node, only for tests that used enough memory for them to matter. */
-const ATTRIBUTION_MIN_PEAK_BYTES = 1024 * 1024
-const ATTRIBUTION_MIN_ALLOCATED_BYTES = 4 * 1024 * 1024
 
 const INSTALLED = Symbol.for('heapmark.browser-run-task')
 const settings: ProvidedSettings | undefined = inject('heapmark')
