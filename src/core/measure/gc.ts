@@ -9,7 +9,7 @@ let cached: GcFunction | undefined
 /**
  * How often to try for `gc` before giving up. V8's flags belong to the process, so in a thread
  * pool another worker thread can reset `--expose-gc` between this thread setting it and creating
- * its context (13 in 120 workers started four at a time did, before the retry). Each thread
+ * its context (4 to 13 in 120 worker threads started four at a time did, before the retry). Each thread
  * resets the flag only while it is getting its own `gc`, so a few attempts always get through;
  * the bound only keeps a broken runtime from looping for ever.
  */

@@ -26,7 +26,6 @@ interface BrowserRunnerState {
   config?: { browser?: { name?: string } }
 }
 
-
 const INSTALLED = Symbol.for('heapmark.browser-run-task')
 const settings: ProvidedSettings | undefined = inject('heapmark')
 const browserRunner = (globalThis as unknown as { __vitest_browser_runner__?: BrowserRunnerState }).__vitest_browser_runner__
