@@ -122,12 +122,18 @@ describe(`the OOM culprit in every pool (${matrix.name})`, () => {
     })
   }
 
+  /**
+   * Node ends a worker thread that reaches its heap limit with ERR_WORKER_OUT_OF_MEMORY, and Vitest
+   * then exits 1. That is best effort: when V8 runs out in an operation that cannot run Node's
+   * near-limit callback, it aborts the whole process (exit 134; nodejs/node#47224, #50761). One
+   * CI run in about ten on Node 24 ended that way; 55 local runs, 37 of them under CPU load, did not.
+   */
   test('Vitest threads, plugin only (no heapmark run): nothing survives the main process, as the README says', async () => {
     const files = vitestFiles('threads')
     files['vitest.config.ts'] = config("{ enabled: true, json: 'report.json' }", "{ pool: 'threads', maxWorkers: 2 }")
     const run = await runFixture(files, ['run', '--reporter=default'], { env: HEAP })
-    expect(run.exitCode).toBe(1)
-    expect(run.output).toContain('Error: Worker exited unexpectedly')
+    expect([1, 134], run.output).toContain(run.exitCode)
+    expect(run.output).toContain(run.exitCode === 1 ? 'Error: Worker exited unexpectedly' : 'heap out of memory')
     expect(run.output).not.toContain('heapmark: memory report')
     expect(run.exists('report.json')).toBe(false)
   })
