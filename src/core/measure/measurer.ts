@@ -14,7 +14,6 @@ import { createOwnAllocationCheck } from '../attribution/survivors.js'
 import { isAncestor, type ActiveTest, type LeakedLocation, type TestMeasurement } from './test-measurement.js'
 import { WorkerThreadsMeter } from './worker-threads.js'
 
-export { ATTRIBUTION_MIN_ALLOCATED_BYTES, ATTRIBUTION_MIN_PEAK_BYTES } from '../attribution/thresholds.js'
 export type { ActiveTest, LeakedLocation, MemoryLimit, TestMeasurement } from './test-measurement.js'
 export { isAncestor } from './test-measurement.js'
 
